@@ -1,0 +1,101 @@
+using Microsoft.CodeAnalysis;
+
+namespace NativeRnn.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the generator reports. IDs are never reused; see docs/diagnostics.md and
+/// AnalyzerReleases.*.md when adding one.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "NativeRnn";
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = new(
+        id: "NRNN0001",
+        title: "Model type must be partial",
+        messageFormat: "The model type '{0}' must be declared partial (as must every type that contains it) so that the generator can add its code",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator writes the model's code into the other half of a partial type.");
+
+    public static readonly DiagnosticDescriptor NoRecurrentLayer = new(
+        id: "NRNN0002",
+        title: "Model has no recurrent layer",
+        messageFormat: "The model '{0}' declares no recurrent layer; add at least one [SimpleRnn] attribute",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor SizeNotPositive = new(
+        id: "NRNN0003",
+        title: "Size must be positive",
+        messageFormat: "{0} of '{1}' must be positive, but is {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownActivation = new(
+        id: "NRNN0004",
+        title: "Unknown activation",
+        messageFormat: "The activation value {0} on '{1}' is not one of Activation.Tanh, Activation.Relu or Activation.Sigmoid",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedElementType = new(
+        id: "NRNN0005",
+        title: "Unsupported element type",
+        messageFormat: "The element type '{0}' of model '{1}' is not supported; use typeof(float) or typeof(double)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MissingInputSize = new(
+        id: "NRNN0006",
+        title: "Model has no input size",
+        messageFormat: "The model '{0}' has no input size; set InputSize on [RnnModel] to the number of features per time step",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor HeadNotLast = new(
+        id: "NRNN0007",
+        title: "Dense head must be the single last layer",
+        messageFormat: "[Dense] must appear once, as the last layer of '{0}'; here it is followed by another layer or repeated",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor GenericModel = new(
+        id: "NRNN0008",
+        title: "Model type cannot be generic",
+        messageFormat: "The model type '{0}' is generic or nested in a generic type; sizes are fixed at compile time, so declare it without type parameters",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnsupportedTypeKind = new(
+        id: "NRNN0009",
+        title: "Model type kind not supported",
+        messageFormat: "The model type '{0}' is {1}; declare the model as a non-static class or a non-ref struct",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor LayersSplit = new(
+        id: "NRNN0010",
+        title: "Layers declared on several partial declarations",
+        messageFormat: "The layers of '{0}' are spread over several partial declarations, so their order is undefined; declare every layer attribute on the declaration that has [RnnModel]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InternalError = new(
+        id: "NRNN9999",
+        title: "Internal generator error",
+        messageFormat: "The NativeRnn generator failed on '{0}': {1}; please report this",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+}

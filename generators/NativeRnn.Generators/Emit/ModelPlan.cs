@@ -1,0 +1,272 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using NativeRnn.Generators.Models;
+
+namespace NativeRnn.Generators.Emit;
+
+/// <summary>One tensor of the parameter block, as the emitter lays it out.</summary>
+internal sealed class TensorPlan
+{
+    public TensorPlan(string name, string role, int offset, int rows, int columns, bool transposed, int gates = 1, int onesBlock = -1)
+    {
+        Name = name;
+        Role = role;
+        Offset = offset;
+        Rows = rows;
+        Columns = columns;
+        Transposed = transposed;
+        Gates = gates;
+        OnesBlock = onesBlock;
+    }
+
+    /// <summary>PyTorch name, e.g. <c>weight_ih_l0_reverse</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Member name of <c>NativeRnn.TensorRole</c>.</summary>
+    public string Role { get; }
+
+    public int Offset { get; }
+
+    public int Rows { get; }
+
+    /// <summary>Columns, or 0 for a vector.</summary>
+    public int Columns { get; }
+
+    public bool Transposed { get; }
+
+    public int Gates { get; }
+
+    public int OnesBlock { get; }
+
+    public int Length => Columns == 0 ? Rows : Rows * Columns;
+
+    /// <summary>C# identifier of the offset constant: <c>weight_ih_l0_reverse</c> → <c>WeightIhL0ReverseOffset</c>.</summary>
+    public string OffsetName => Pascal(Name) + "Offset";
+
+    /// <summary>The slice of a block named <paramref name="block"/>: <c>p.Slice(WeightIhL0Offset, 24)</c>.</summary>
+    public string In(string block) => $"{block}.Slice({OffsetName}, {Length})";
+
+    public string ShapeText => Columns == 0 ? $"[{Rows}]" : $"[{Rows}, {Columns}]";
+
+    public string StorageText => Transposed ? $"stored transposed as [{Columns}, {Rows}]" : "stored as is";
+
+    private static string Pascal(string name)
+    {
+        var builder = new System.Text.StringBuilder();
+        foreach (string part in name.Split('_', '.'))
+        {
+            if (part.Length > 0)
+            {
+                builder.Append(char.ToUpperInvariant(part[0])).Append(part, 1, part.Length - 1);
+            }
+        }
+
+        return builder.ToString();
+    }
+}
+
+/// <summary>One direction of one recurrent layer: the unit that has its own weights and time loop.</summary>
+internal sealed class UnitPlan
+{
+    public UnitPlan(LayerPlan layer, int direction, TensorPlan inputWeight, TensorPlan recurrentWeight, TensorPlan inputBias, TensorPlan recurrentBias)
+    {
+        Layer = layer;
+        Direction = direction;
+        InputWeight = inputWeight;
+        RecurrentWeight = recurrentWeight;
+        InputBias = inputBias;
+        RecurrentBias = recurrentBias;
+    }
+
+    public LayerPlan Layer { get; }
+
+    /// <summary>0 forward in time, 1 reverse.</summary>
+    public int Direction { get; }
+
+    public bool Reverse => Direction == 1;
+
+    /// <summary>Prefix of the unit's methods: <c>Layer0</c> or <c>Layer0Reverse</c>.</summary>
+    public string Name => Reverse ? $"Layer{Layer.Index}Reverse" : $"Layer{Layer.Index}";
+
+    public TensorPlan InputWeight { get; }
+
+    public TensorPlan RecurrentWeight { get; }
+
+    public TensorPlan InputBias { get; }
+
+    public TensorPlan RecurrentBias { get; }
+
+    /// <summary>First column of this direction's output inside the layer's <c>[rows, D·H]</c> output.</summary>
+    public int OutputColumn => Direction * Layer.Hidden;
+}
+
+/// <summary>One recurrent layer, with its sizes.</summary>
+internal sealed class LayerPlan
+{
+    public LayerPlan(int index, LayerInfo info, int inputWidth)
+    {
+        Index = index;
+        Info = info;
+        InputWidth = inputWidth;
+    }
+
+    public int Index { get; }
+
+    public LayerInfo Info { get; }
+
+    public LayerKind Kind => Info.Kind;
+
+    public int Hidden => Info.Hidden;
+
+    public int Directions => Info.Bidirectional ? 2 : 1;
+
+    public int Gates => Kind switch
+    {
+        LayerKind.Lstm => 4,
+        LayerKind.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>Width of the layer's input rows.</summary>
+    public int InputWidth { get; }
+
+    /// <summary>Width of the layer's output rows: <c>D·H</c>.</summary>
+    public int OutputWidth => Directions * Hidden;
+
+    public List<UnitPlan> Units { get; } = new();
+
+    /// <summary>Offset of this layer's h in the streaming state.</summary>
+    public int StateOffset { get; set; }
+
+    public string Describe()
+    {
+        string kind = Kind switch
+        {
+            LayerKind.Lstm => "LSTM",
+            LayerKind.Gru => Info.ResetAfter ? "GRU (reset after)" : "GRU (reset before)",
+            _ => "simple RNN, " + Info.Activation.ToString().ToLowerInvariant(),
+        };
+        return $"{(Info.Bidirectional ? "bidirectional " : string.Empty)}{kind}, {InputWidth} → {Hidden}";
+    }
+}
+
+/// <summary>Everything the writers need about a model: sizes, tensor offsets, buffer sizes.</summary>
+internal sealed class ModelPlan
+{
+    public ModelPlan(ModelInfo model)
+    {
+        Model = model;
+        T = model.Element == ElementKind.Double ? "double" : "float";
+        InputSize = model.InputSize;
+
+        int offset = 0;
+        TensorPlan Add(TensorPlan tensor)
+        {
+            Tensors.Add(tensor);
+            offset += tensor.Length;
+            return tensor;
+        }
+
+        int width = InputSize;
+        for (int k = 0; k < model.Layers.Count; k++)
+        {
+            var layer = new LayerPlan(k, model.Layers[k], width);
+            int gh = layer.Gates * layer.Hidden;
+            for (int d = 0; d < layer.Directions; d++)
+            {
+                string suffix = d == 1 ? "_reverse" : string.Empty;
+                int onesBlock = layer.Kind == LayerKind.Lstm ? 1 : -1;
+                TensorPlan wih = Add(new TensorPlan($"weight_ih_l{k}{suffix}", "InputWeight", offset, gh, layer.InputWidth, transposed: true, layer.Gates));
+                TensorPlan whh = Add(new TensorPlan($"weight_hh_l{k}{suffix}", "RecurrentWeight", offset, gh, layer.Hidden, transposed: true, layer.Gates));
+                TensorPlan bih = Add(new TensorPlan($"bias_ih_l{k}{suffix}", "InputBias", offset, gh, 0, transposed: false, layer.Gates, onesBlock));
+                TensorPlan bhh = Add(new TensorPlan($"bias_hh_l{k}{suffix}", "RecurrentBias", offset, gh, 0, transposed: false, layer.Gates));
+                layer.Units.Add(new UnitPlan(layer, d, wih, whh, bih, bhh));
+            }
+
+            Layers.Add(layer);
+            width = layer.OutputWidth;
+        }
+
+        TopWidth = width;
+        if (model.HeadOutputs > 0)
+        {
+            HeadWeight = Add(new TensorPlan("head.weight", "HeadWeight", offset, model.HeadOutputs, TopWidth, transposed: true));
+            HeadBias = Add(new TensorPlan("head.bias", "HeadBias", offset, model.HeadOutputs, 0, transposed: false));
+        }
+
+        ParameterCount = offset;
+        OutputSize = model.HeadOutputs > 0 ? model.HeadOutputs : TopWidth;
+
+        int state = 0;
+        foreach (LayerPlan layer in Layers)
+        {
+            layer.StateOffset = state;
+            state += layer.Hidden * (layer.Kind == LayerKind.Lstm ? 2 : 1);
+        }
+
+        StateSize = state;
+
+        // Backward keeps weights in PyTorch (untransposed) layout here while it multiplies by them.
+        int scratch = 0;
+        foreach (TensorPlan tensor in Tensors)
+        {
+            if (tensor.Transposed)
+            {
+                scratch = Math.Max(scratch, tensor.Length);
+            }
+        }
+
+        ScratchSize = scratch;
+    }
+
+    public ModelInfo Model { get; }
+
+    /// <summary>The C# element type keyword.</summary>
+    public string T { get; }
+
+    public int InputSize { get; }
+
+    public List<TensorPlan> Tensors { get; } = new();
+
+    public List<LayerPlan> Layers { get; } = new();
+
+    public IEnumerable<UnitPlan> Units => Layers.SelectMany(l => l.Units);
+
+    public TensorPlan? HeadWeight { get; }
+
+    public TensorPlan? HeadBias { get; }
+
+    public bool HasHead => HeadWeight is not null;
+
+    public int TopWidth { get; }
+
+    public int OutputSize { get; }
+
+    public int ParameterCount { get; }
+
+    public int StateSize { get; }
+
+    public int ScratchSize { get; }
+
+    /// <summary>True when every layer runs forward in time only, so a streaming <c>Step</c> exists.</summary>
+    public bool Streaming => Layers.All(l => l.Directions == 1);
+
+    /// <summary>Widest layer output, for the streaming buffers.</summary>
+    public int MaxLayerWidth => Layers.Max(l => l.OutputWidth);
+
+    /// <summary>
+    /// Steps per chunk in the streaming <c>Forward</c>: enough to amortise streaming <c>W_ih</c> over several
+    /// steps, while the two chunk buffers stay within 32 KiB of stack.
+    /// </summary>
+    public int ChunkSteps => Math.Max(1, Math.Min(64, 32768 / (2 * MaxLayerWidth * ElementSize)));
+
+    public int ElementSize => Model.Element == ElementKind.Double ? 8 : 4;
+
+    public string Span => $"global::System.Span<{T}>";
+
+    public string ReadOnlySpan => $"global::System.ReadOnlySpan<{T}>";
+
+    public static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,144 @@
+using System.Linq;
+using NativeRnn.Generators.Helpers;
+using NativeRnn.Generators.Models;
+
+namespace NativeRnn.Generators.Emit;
+
+internal static partial class ModelWriter
+{
+    private static void WriteState(IndentedTextWriter w, ModelPlan plan)
+    {
+        w.WriteLine("// ──────────────────────── Streaming inference ───────────────────────");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Elements of a <see cref=\"State\"/>: h of every layer" + (plan.Layers.Any(l => l.Kind == LayerKind.Lstm) ? ", and c of every LSTM layer" : string.Empty) + ".</summary>");
+        w.WriteLine($"public const int StateSize = {plan.StateSize};");
+        w.WriteLine();
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// The recurrent state of one stream, fixed in size and stored inline (no heap): a zero value is");
+        w.WriteLine("/// the state before the first step. Copy it to fork a stream; it converts to a span of all its elements.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine($"[global::System.Runtime.CompilerServices.InlineArray(StateSize)]");
+        w.WriteLine(GeneratedCode);
+        using (w.Block("public struct State"))
+        {
+            w.WriteLine($"private {plan.T} _element0;");
+            w.WriteLine();
+            w.WriteLine("/// <summary>The hidden state <c>h</c> of a layer.</summary>");
+            w.WriteLine("/// <param name=\"layer\">Layer index, 0 at the bottom.</param>");
+            w.WriteLine("/// <returns>A view of the layer's <c>h</c> inside this state.</returns>");
+            w.WriteLine("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
+            w.WriteLine($"public {plan.Span} Hidden(int layer) => layer switch");
+            w.WriteLine("{");
+            w.Indent();
+            foreach (LayerPlan layer in plan.Layers)
+            {
+                w.WriteLine($"{layer.Index} => All.Slice({layer.StateOffset}, {layer.Hidden}),");
+            }
+
+            w.WriteLine($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"The model has {plan.Layers.Count} layer(s).\"),");
+            w.Outdent();
+            w.WriteLine("};");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Sets every element to zero: the state before the first step.</summary>");
+            w.WriteLine("public void Reset() => All.Clear();");
+            w.WriteLine();
+            w.WriteLine("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
+            w.WriteLine($"private {plan.Span} All => global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref _element0, StateSize);");
+        }
+
+        w.WriteLine();
+    }
+
+    /// <summary>Writes one call per layer (and the head) that carries a chunk of rows through the model.</summary>
+    private static void WriteStreamingLayers(IndentedTextWriter w, ModelPlan plan, string input, string output, string steps)
+    {
+        string previous = input;
+        string previousWidth = "InputSize";
+        for (int k = 0; k < plan.Layers.Count; k++)
+        {
+            LayerPlan layer = plan.Layers[k];
+            bool last = k == plan.Layers.Count - 1;
+            string buffer = last && !plan.HasHead ? output : (k % 2 == 0 ? "a" : "b");
+            string h = $"s.Slice({layer.StateOffset}, {layer.Hidden})";
+            w.WriteLine($"// Layer {k}: {previous} → {buffer}, state h_{k} updated in place.");
+            w.WriteLine($"{layer.Units[0].Name}Forward(p, {previous}, {previousWidth}, {buffer}, {layer.Hidden}, {h}, {h}, {steps}, 1);");
+            previous = buffer;
+            previousWidth = N(layer.Hidden);
+        }
+
+        if (plan.HasHead)
+        {
+            w.WriteLine($"// Head: {previous} → {output}.");
+            w.WriteLine($"HeadForward(p, {previous}, {previousWidth}, {output}, {steps});");
+        }
+    }
+
+    private static void WriteStep(IndentedTextWriter w, ModelPlan plan)
+    {
+        string ro = Readonly(plan);
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Advances one stream by one time step: reads <c>x_t</c>, updates <paramref name=\"state\"/> from");
+        w.WriteLine("/// <c>h_{t−1}</c> to <c>h_t</c> in every layer and writes the output <c>y_t</c>. Allocates nothing.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("/// <param name=\"state\">The stream's state, updated in place.</param>");
+        w.WriteLine("/// <param name=\"input\"><c>x_t</c>, <see cref=\"InputSize\"/> finite values.</param>");
+        w.WriteLine("/// <param name=\"output\">Receives <c>y_t</c>, <see cref=\"OutputSize\"/> values.</param>");
+        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the input is not finite; the state is unchanged.</exception>");
+        using (w.Block($"public {ro}void Step(ref State state, {plan.ReadOnlySpan} input, {plan.Span} output)"))
+        {
+            w.WriteLine($"{Guard}.Length(input.Length, InputSize, nameof(input), \"[InputSize]\");");
+            w.WriteLine($"{Guard}.Length(output.Length, OutputSize, nameof(output), \"[OutputSize]\");");
+            w.WriteLine($"{Guard}.Finite(input, nameof(input));");
+            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
+            w.WriteLine($"{plan.Span} s = state;");
+            w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{plan.MaxLayerWidth}];");
+            if (plan.Layers.Count > 1)
+            {
+                w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{plan.MaxLayerWidth}];");
+            }
+
+            WriteStreamingLayers(w, plan, "input", "output", "1");
+        }
+
+        w.WriteLine();
+    }
+
+    private static void WriteStreamingForward(IndentedTextWriter w, ModelPlan plan)
+    {
+        string ro = Readonly(plan);
+        int chunk = plan.ChunkSteps;
+        w.WriteLine("/// <summary>");
+        w.WriteLine("/// Runs one stream over a whole sequence, continuing from <paramref name=\"state\"/>: the same result as");
+        w.WriteLine("/// <see cref=\"Step\"/> once per step, but each layer's input projection <c>W_ih x_t</c> is computed for");
+        w.WriteLine($"/// {chunk} steps at a time, so the input weights are read once per chunk. Allocates nothing.");
+        w.WriteLine("/// </summary>");
+        w.WriteLine("/// <param name=\"state\">The stream's state, advanced to the end of the sequence.</param>");
+        w.WriteLine("/// <param name=\"inputs\"><c>[steps, InputSize]</c>, finite.</param>");
+        w.WriteLine("/// <param name=\"outputs\">Receives <c>[steps, OutputSize]</c>.</param>");
+        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or an input is not finite; the state is unchanged.</exception>");
+        using (w.Block($"public {ro}void Forward(ref State state, {plan.ReadOnlySpan} inputs, {plan.Span} outputs)"))
+        {
+            w.WriteLine("int steps = inputs.Length / InputSize;");
+            w.WriteLine($"{Guard}.Length(inputs.Length, (long)steps * InputSize, nameof(inputs), \"[steps, InputSize]\");");
+            w.WriteLine($"{Guard}.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), \"[steps, OutputSize]\");");
+            w.WriteLine($"{Guard}.Finite(inputs, nameof(inputs));");
+            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
+            w.WriteLine($"{plan.Span} s = state;");
+            w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{chunk * plan.MaxLayerWidth}];");
+            if (plan.Layers.Count > 1)
+            {
+                w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{chunk * plan.MaxLayerWidth}];");
+            }
+
+            using (w.Block($"for (int t0 = 0; t0 < steps; t0 += {chunk})"))
+            {
+                w.WriteLine($"int n = global::System.Math.Min({chunk}, steps - t0);");
+                w.WriteLine($"{plan.ReadOnlySpan} x = inputs.Slice(t0 * InputSize, n * InputSize);");
+                w.WriteLine($"{plan.Span} y = outputs.Slice(t0 * OutputSize, n * OutputSize);");
+                WriteStreamingLayers(w, plan, "x", "y", "n");
+            }
+        }
+
+        w.WriteLine();
+    }
+}

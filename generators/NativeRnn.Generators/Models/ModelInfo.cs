@@ -1,0 +1,67 @@
+using NativeRnn.Generators.Helpers;
+
+namespace NativeRnn.Generators.Models;
+
+/// <summary>Recurrent layer kinds.</summary>
+internal enum LayerKind
+{
+    SimpleRnn,
+    Lstm,
+    Gru,
+}
+
+/// <summary>Nonlinearity of a simple RNN layer (values match <c>NativeRnn.Activation</c>).</summary>
+internal enum ActivationKind
+{
+    Tanh = 0,
+    Relu = 1,
+    Sigmoid = 2,
+}
+
+/// <summary>Element type of a model.</summary>
+internal enum ElementKind
+{
+    Single,
+    Double,
+}
+
+/// <summary>One type around the model type (for nested declarations), e.g. <c>partial class Outer</c>.</summary>
+internal sealed record ContainingTypeInfo(string Keyword, string Name);
+
+/// <summary>Where the model type sits: namespace, enclosing types, its own keyword and name.</summary>
+internal sealed record HierarchyInfo(string Namespace, EquatableArray<ContainingTypeInfo> ContainingTypes, string Keyword, string Name, bool IsValueType)
+{
+    /// <summary>Fully qualified metadata-like name, used for the generated file's hint name.</summary>
+    public string HintName
+    {
+        get
+        {
+            var builder = new System.Text.StringBuilder();
+            if (Namespace.Length > 0)
+            {
+                builder.Append(Namespace).Append('.');
+            }
+
+            foreach (ContainingTypeInfo containing in ContainingTypes)
+            {
+                builder.Append(containing.Name).Append('.');
+            }
+
+            return builder.Append(Name).Append(".g.cs").ToString();
+        }
+    }
+}
+
+/// <summary>A recurrent layer as declared.</summary>
+internal sealed record LayerInfo(LayerKind Kind, int Hidden, ActivationKind Activation, bool Bidirectional, bool ResetAfter);
+
+/// <summary>A whole model as declared: everything the emitter needs, and nothing from Roslyn.</summary>
+internal sealed record ModelInfo(
+    HierarchyInfo Hierarchy,
+    ElementKind Element,
+    int InputSize,
+    EquatableArray<LayerInfo> Layers,
+    int HeadOutputs);
+
+/// <summary>The outcome of reading one declaration: a model when it is valid, and the diagnostics either way.</summary>
+internal sealed record ParseResult(ModelInfo? Model, EquatableArray<DiagnosticInfo> Diagnostics);

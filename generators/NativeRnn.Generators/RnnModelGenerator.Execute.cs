@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NativeRnn.Generators.Diagnostics;
+using NativeRnn.Generators.Emit;
+using NativeRnn.Generators.Helpers;
+using NativeRnn.Generators.Models;
+
+namespace NativeRnn.Generators;
+
+public sealed partial class RnnModelGenerator
+{
+    /// <summary>The generator's logic: reading declarations and writing code.</summary>
+    internal static class Execute
+    {
+        private const string Namespace = "NativeRnn.";
+
+        /// <summary>Reads one <c>[RnnModel]</c> declaration. Never throws: a failure becomes NRNN9999.</summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken token)
+        {
+            var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            AttributeData modelAttribute = context.Attributes[0];
+            LocationInfo? modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference);
+            try
+            {
+                return ParseModel(symbol, modelAttribute, modelLocation, token);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                return new ParseResult(null, new EquatableArray<DiagnosticInfo>(new[]
+                {
+                    DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, modelLocation, symbol.Name, exception.Message),
+                }));
+            }
+        }
+
+        /// <summary>Writes the code of one valid model. Never throws: a failure becomes NRNN9999.</summary>
+        public static void Emit(SourceProductionContext context, ModelInfo model)
+        {
+            string source;
+            try
+            {
+                source = ModelWriter.Write(model);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, model.Hierarchy.Name, exception.Message));
+                return;
+            }
+
+            context.AddSource(model.Hierarchy.HintName, source);
+        }
+
+        private static ParseResult ParseModel(INamedTypeSymbol symbol, AttributeData modelAttribute, LocationInfo? modelLocation, CancellationToken token)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            string typeName = symbol.Name;
+
+            // A type with [RnnModel] on two partial declarations is a compiler error already (CS0579);
+            // answer only for the first so the generated file is not added twice.
+            AttributeData? first = symbol.GetAttributes().FirstOrDefault(a => IsAttribute(a, "RnnModelAttribute"));
+            if (first is not null && !ReferenceEquals(first, modelAttribute)
+                && first.ApplicationSyntaxReference?.GetSyntax(token) != modelAttribute.ApplicationSyntaxReference?.GetSyntax(token))
+            {
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
+            // The type and everything around it must be partial; nothing generic.
+            for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
+            {
+                if (!IsPartial(type, token))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, modelLocation, typeName));
+                    break;
+                }
+            }
+
+            for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
+            {
+                if (type.IsGenericType)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, modelLocation, typeName));
+                    break;
+                }
+            }
+
+            if (symbol.IsStatic)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, modelLocation, typeName, "static"));
+            }
+            else if (symbol.IsRefLikeType)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, modelLocation, typeName, "a ref struct"));
+            }
+            else if (symbol.TypeKind is not (TypeKind.Class or TypeKind.Struct))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, modelLocation, typeName, "not a class or struct"));
+            }
+
+            // [RnnModel] options.
+            int inputSize = 0;
+            bool inputSizeSet = false;
+            ElementKind element = ElementKind.Single;
+            foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "InputSize" when argument.Value.Value is int value:
+                        inputSize = value;
+                        inputSizeSet = true;
+                        break;
+                    case "ElementType":
+                        if (argument.Value.Value is ITypeSymbol { SpecialType: SpecialType.System_Single })
+                        {
+                            element = ElementKind.Single;
+                        }
+                        else if (argument.Value.Value is ITypeSymbol { SpecialType: SpecialType.System_Double })
+                        {
+                            element = ElementKind.Double;
+                        }
+                        else
+                        {
+                            string shown = (argument.Value.Value as ITypeSymbol)?.ToDisplayString() ?? "null";
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedElementType, modelLocation, shown, typeName));
+                        }
+
+                        break;
+                }
+            }
+
+            if (!inputSizeSet)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInputSize, modelLocation, typeName));
+            }
+            else if (inputSize <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, modelLocation, "InputSize", typeName, Show(inputSize)));
+            }
+
+            // Layers, in declaration order.
+            var layers = new List<LayerInfo>();
+            int headOutputs = 0;
+            bool headSeen = false;
+            var declarations = new HashSet<SyntaxNode>();
+            foreach (AttributeData attribute in symbol.GetAttributes())
+            {
+                token.ThrowIfCancellationRequested();
+                string? name = attribute.AttributeClass?.ContainingNamespace?.ToDisplayString() == "NativeRnn" ? attribute.AttributeClass.Name : null;
+                if (name is not ("SimpleRnnAttribute" or "DenseAttribute") || attribute.AttributeConstructor is null)
+                {
+                    continue;
+                }
+
+                LocationInfo? location = LocationInfo.From(attribute.ApplicationSyntaxReference);
+                if (attribute.ApplicationSyntaxReference?.GetSyntax(token).Parent?.Parent is TypeDeclarationSyntax declaration)
+                {
+                    declarations.Add(declaration);
+                }
+
+                int size = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int s ? s : 0;
+                if (headSeen)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadNotLast, location, typeName));
+                }
+
+                if (name == "DenseAttribute")
+                {
+                    headSeen = true;
+                    headOutputs = size;
+                    if (size <= 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, location, "The outputs of [Dense]", typeName, Show(size)));
+                    }
+
+                    continue;
+                }
+
+                if (size <= 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, location, $"The hidden size of layer {layers.Count}", typeName, Show(size)));
+                }
+
+                var activation = ActivationKind.Tanh;
+                foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                {
+                    if (argument.Key == "Activation" && argument.Value.Value is int value)
+                    {
+                        if (value is < 0 or > 2)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, location, Show(value), typeName));
+                        }
+                        else
+                        {
+                            activation = (ActivationKind)value;
+                        }
+                    }
+                }
+
+                layers.Add(new LayerInfo(LayerKind.SimpleRnn, size, activation, Bidirectional: false, ResetAfter: true));
+            }
+
+            if (declarations.Count > 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersSplit, modelLocation, typeName));
+            }
+
+            if (layers.Count == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoRecurrentLayer, modelLocation, typeName));
+            }
+
+            ModelInfo? model = null;
+            if (diagnostics.Count == 0)
+            {
+                model = new ModelInfo(GetHierarchy(symbol), element, inputSize, new EquatableArray<LayerInfo>(layers), headOutputs);
+            }
+
+            return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+
+        private static bool IsAttribute(AttributeData attribute, string name)
+            => attribute.AttributeClass is { } type && type.Name == name && type.ContainingNamespace?.ToDisplayString() + "." == Namespace;
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken token)
+        {
+            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(token) is TypeDeclarationSyntax declaration
+                    && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    return false;
+                }
+            }
+
+            return type.DeclaringSyntaxReferences.Length > 0;
+        }
+
+        private static HierarchyInfo GetHierarchy(INamedTypeSymbol symbol)
+        {
+            string ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+            var containing = new List<ContainingTypeInfo>();
+            for (INamedTypeSymbol? type = symbol.ContainingType; type is not null; type = type.ContainingType)
+            {
+                containing.Insert(0, new ContainingTypeInfo(Keyword(type), type.Name));
+            }
+
+            return new HierarchyInfo(ns, new EquatableArray<ContainingTypeInfo>(containing), Keyword(symbol), symbol.Name, symbol.IsValueType);
+        }
+
+        private static string Keyword(INamedTypeSymbol type) => (type.IsRecord, type.TypeKind) switch
+        {
+            (true, TypeKind.Struct) => "record struct",
+            (true, _) => "record",
+            (false, TypeKind.Struct) => "struct",
+            (false, TypeKind.Interface) => "interface",
+            _ => "class",
+        };
+
+        private static string Show(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

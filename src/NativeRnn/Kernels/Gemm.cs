@@ -1,0 +1,303 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NativeRnn.Kernels;
+
+/// <summary>
+/// Dense matrix products for row-major matrices with leading dimensions. The generated model code
+/// calls these with sizes that are constants of the model.
+/// </summary>
+/// <remarks>
+/// Every product accumulates: <c>C += A·B</c>. The caller zeroes or pre-fills <c>C</c> (with a bias,
+/// for instance), which lets one call add the input projection and the next the recurrent one.
+/// Register-blocked micro-kernels of 4 rows × 2 vectors run at the widest accelerated width; the
+/// columns that remain fall to narrower widths and finally to scalar code.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class Gemm
+{
+    /// <summary>Rows of <c>A</c> per block, chosen so a block of <c>A</c> stays in L2 across column panels.</summary>
+    private const int RowBlock = 64;
+
+    /// <summary>
+    /// <c>C[m×n] += A[m×k] · B[k×n]</c>.
+    /// </summary>
+    /// <param name="m">Rows of <paramref name="a"/> and <paramref name="c"/>.</param>
+    /// <param name="n">Columns of <paramref name="b"/> and <paramref name="c"/>.</param>
+    /// <param name="k">Columns of <paramref name="a"/>, rows of <paramref name="b"/>.</param>
+    /// <param name="a">Row-major <c>A</c>; row <c>i</c> starts at <c>i·lda</c>.</param>
+    /// <param name="lda">Leading dimension of <paramref name="a"/> (at least <paramref name="k"/>).</param>
+    /// <param name="b">Row-major <c>B</c>; row <c>p</c> starts at <c>p·ldb</c>.</param>
+    /// <param name="ldb">Leading dimension of <paramref name="b"/> (at least <paramref name="n"/>).</param>
+    /// <param name="c">Row-major <c>C</c>, accumulated into.</param>
+    /// <param name="ldc">Leading dimension of <paramref name="c"/> (at least <paramref name="n"/>).</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension too small, or a span too short.</exception>
+    public static void MultiplyAdd<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        CheckMatrix(a.Length, m, k, lda, nameof(a));
+        CheckMatrix(b.Length, k, n, ldb, nameof(b));
+        CheckMatrix(c.Length, m, n, ldc, nameof(c));
+        if (m == 0 || n == 0 || k == 0)
+        {
+            return;
+        }
+
+        Run(m, n, k, ref MemoryMarshal.GetReference(a), lda, 1, ref MemoryMarshal.GetReference(b), ldb, ref MemoryMarshal.GetReference(c), ldc);
+    }
+
+    /// <summary>
+    /// <c>C[m×n] += Aᵀ · B</c> where <c>A</c> is stored as a row-major <c>[k×m]</c> matrix: the form of a
+    /// weight gradient, <c>dWᵀ += Xᵀ · dZ</c>, summed over every row (time step and sequence) of <c>X</c>.
+    /// </summary>
+    /// <param name="m">Rows of <c>Aᵀ</c> and <paramref name="c"/> (columns of the stored <paramref name="a"/>).</param>
+    /// <param name="n">Columns of <paramref name="b"/> and <paramref name="c"/>.</param>
+    /// <param name="k">Rows of the stored <paramref name="a"/> and of <paramref name="b"/>.</param>
+    /// <param name="a">Row-major <c>[k×m]</c>; row <c>p</c> starts at <c>p·lda</c>.</param>
+    /// <param name="lda">Leading dimension of <paramref name="a"/> (at least <paramref name="m"/>).</param>
+    /// <param name="b">Row-major <c>[k×n]</c>.</param>
+    /// <param name="ldb">Leading dimension of <paramref name="b"/>.</param>
+    /// <param name="c">Row-major <c>[m×n]</c>, accumulated into.</param>
+    /// <param name="ldc">Leading dimension of <paramref name="c"/>.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension too small, or a span too short.</exception>
+    public static void MultiplyAddTransposedA<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        CheckMatrix(a.Length, k, m, lda, nameof(a));
+        CheckMatrix(b.Length, k, n, ldb, nameof(b));
+        CheckMatrix(c.Length, m, n, ldc, nameof(c));
+        if (m == 0 || n == 0 || k == 0)
+        {
+            return;
+        }
+
+        Run(m, n, k, ref MemoryMarshal.GetReference(a), 1, lda, ref MemoryMarshal.GetReference(b), ldb, ref MemoryMarshal.GetReference(c), ldc);
+    }
+
+    /// <summary>Throws unless a span of <paramref name="length"/> holds a <paramref name="rows"/>×<paramref name="columns"/> matrix with leading dimension <paramref name="leading"/>.</summary>
+    internal static void CheckMatrix(int length, int rows, int columns, int leading, string name)
+    {
+        if (rows < 0 || columns < 0)
+        {
+            throw new ArgumentException($"Matrix '{name}' has a negative size ({rows}×{columns}).", name);
+        }
+
+        if (leading < columns || leading < 1)
+        {
+            throw new ArgumentException($"Matrix '{name}' has leading dimension {leading}, less than its {columns} columns.", name);
+        }
+
+        long needed = rows == 0 || columns == 0 ? 0 : ((long)(rows - 1) * leading) + columns;
+        if (length < needed)
+        {
+            throw new ArgumentException(
+                $"Matrix '{name}' ({rows}×{columns}, leading dimension {leading}) needs {needed} elements but the span has {length}.", name);
+        }
+    }
+
+    /// <summary>
+    /// <c>C += A·B</c> with <c>A(i, p) = a[i·rowStrideA + p·columnStrideA]</c>; sizes already checked.
+    /// </summary>
+    private static void Run<T>(int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (Simd512<T>.IsAccelerated)
+        {
+            j = Columns<Simd512<T>, Vector512<T>, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
+        }
+
+        if (Simd256<T>.IsAccelerated)
+        {
+            j = Columns<Simd256<T>, Vector256<T>, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
+        }
+
+        if (Simd128<T>.IsAccelerated)
+        {
+            j = Columns<Simd128<T>, Vector128<T>, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
+        }
+
+        Columns<SimdScalar<T>, T, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
+    }
+
+    /// <summary>Computes columns <c>[firstColumn, end)</c> where <c>end</c> is the last whole vector; returns <c>end</c>.</summary>
+    private static int Columns<TOps, TVector, T>(int firstColumn, int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        int width = TOps.Count;
+        int end = firstColumn + ((n - firstColumn) / width * width);
+        if (end == firstColumn)
+        {
+            return firstColumn;
+        }
+
+        for (int i0 = 0; i0 < m; i0 += RowBlock)
+        {
+            int rowEnd = Math.Min(m, i0 + RowBlock);
+            int fourRowEnd = i0 + ((rowEnd - i0) / 4 * 4);
+
+            // Four rows at a time: 4×2 and 4×1 vector blocks.
+            for (int i = i0; i < fourRowEnd; i += 4)
+            {
+                ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                int j = firstColumn;
+                for (; j + (2 * width) <= end; j += 2 * width)
+                {
+                    Block4x2<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                }
+
+                for (; j < end; j += width)
+                {
+                    Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                }
+            }
+
+            // Remaining rows one at a time, with four vectors in flight to hide the FMA latency.
+            for (int i = fourRowEnd; i < rowEnd; i++)
+            {
+                ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                int j = firstColumn;
+                for (; j + (4 * width) <= end; j += 4 * width)
+                {
+                    Block1x4<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
+                }
+
+                for (; j < end; j += width)
+                {
+                    Block1x1<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
+                }
+            }
+        }
+
+        return end;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block4x2<TOps, TVector, T>(int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        nint width = TOps.Count;
+        ref T a1 = ref Unsafe.Add(ref a, rowStrideA);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * rowStrideA);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * rowStrideA);
+        TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero;
+        TVector c20 = TOps.Zero, c21 = TOps.Zero, c30 = TOps.Zero, c31 = TOps.Zero;
+        nint offsetA = 0;
+        for (int p = 0; p < k; p++)
+        {
+            TVector b0 = TOps.Load(ref b);
+            TVector b1 = TOps.Load(ref Unsafe.Add(ref b, width));
+            TVector x = TOps.Broadcast(Unsafe.Add(ref a, offsetA));
+            c00 = TOps.MultiplyAdd(x, b0, c00);
+            c01 = TOps.MultiplyAdd(x, b1, c01);
+            x = TOps.Broadcast(Unsafe.Add(ref a1, offsetA));
+            c10 = TOps.MultiplyAdd(x, b0, c10);
+            c11 = TOps.MultiplyAdd(x, b1, c11);
+            x = TOps.Broadcast(Unsafe.Add(ref a2, offsetA));
+            c20 = TOps.MultiplyAdd(x, b0, c20);
+            c21 = TOps.MultiplyAdd(x, b1, c21);
+            x = TOps.Broadcast(Unsafe.Add(ref a3, offsetA));
+            c30 = TOps.MultiplyAdd(x, b0, c30);
+            c31 = TOps.MultiplyAdd(x, b1, c31);
+            offsetA += columnStrideA;
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        AddTo<TOps, TVector, T>(c00, ref c);
+        AddTo<TOps, TVector, T>(c01, ref Unsafe.Add(ref c, width));
+        ref T c1 = ref Unsafe.Add(ref c, ldc);
+        AddTo<TOps, TVector, T>(c10, ref c1);
+        AddTo<TOps, TVector, T>(c11, ref Unsafe.Add(ref c1, width));
+        ref T c2 = ref Unsafe.Add(ref c, 2 * ldc);
+        AddTo<TOps, TVector, T>(c20, ref c2);
+        AddTo<TOps, TVector, T>(c21, ref Unsafe.Add(ref c2, width));
+        ref T c3 = ref Unsafe.Add(ref c, 3 * ldc);
+        AddTo<TOps, TVector, T>(c30, ref c3);
+        AddTo<TOps, TVector, T>(c31, ref Unsafe.Add(ref c3, width));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block4x1<TOps, TVector, T>(int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        ref T a1 = ref Unsafe.Add(ref a, rowStrideA);
+        ref T a2 = ref Unsafe.Add(ref a, 2 * rowStrideA);
+        ref T a3 = ref Unsafe.Add(ref a, 3 * rowStrideA);
+        TVector c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
+        nint offsetA = 0;
+        for (int p = 0; p < k; p++)
+        {
+            TVector b0 = TOps.Load(ref b);
+            c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, offsetA)), b0, c0);
+            c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a1, offsetA)), b0, c1);
+            c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a2, offsetA)), b0, c2);
+            c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a3, offsetA)), b0, c3);
+            offsetA += columnStrideA;
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        AddTo<TOps, TVector, T>(c0, ref c);
+        AddTo<TOps, TVector, T>(c1, ref Unsafe.Add(ref c, ldc));
+        AddTo<TOps, TVector, T>(c2, ref Unsafe.Add(ref c, 2 * ldc));
+        AddTo<TOps, TVector, T>(c3, ref Unsafe.Add(ref c, 3 * ldc));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block1x4<TOps, TVector, T>(int k, ref T a, nint columnStrideA, ref T b, nint ldb, ref T c)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        nint width = TOps.Count;
+        TVector c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
+        nint offsetA = 0;
+        for (int p = 0; p < k; p++)
+        {
+            TVector x = TOps.Broadcast(Unsafe.Add(ref a, offsetA));
+            c0 = TOps.MultiplyAdd(x, TOps.Load(ref b), c0);
+            c1 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref b, width)), c1);
+            c2 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref b, 2 * width)), c2);
+            c3 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref b, 3 * width)), c3);
+            offsetA += columnStrideA;
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        AddTo<TOps, TVector, T>(c0, ref c);
+        AddTo<TOps, TVector, T>(c1, ref Unsafe.Add(ref c, width));
+        AddTo<TOps, TVector, T>(c2, ref Unsafe.Add(ref c, 2 * width));
+        AddTo<TOps, TVector, T>(c3, ref Unsafe.Add(ref c, 3 * width));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block1x1<TOps, TVector, T>(int k, ref T a, nint columnStrideA, ref T b, nint ldb, ref T c)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        TVector c0 = TOps.Zero;
+        nint offsetA = 0;
+        for (int p = 0; p < k; p++)
+        {
+            c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a, offsetA)), TOps.Load(ref b), c0);
+            offsetA += columnStrideA;
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        AddTo<TOps, TVector, T>(c0, ref c);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<TOps, TVector, T>(TVector value, ref T destination)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+        => TOps.Store(TOps.Add(TOps.Load(ref destination), value), ref destination);
+}

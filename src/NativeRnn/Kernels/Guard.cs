@@ -1,0 +1,128 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NativeRnn.Kernels;
+
+/// <summary>
+/// Argument checks shared by the runtime and the generated code. Each failure names what was
+/// expected and what came, and happens before anything is written, so a failed call changes nothing.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class Guard
+{
+    /// <summary>Throws unless a span has exactly the expected length.</summary>
+    /// <param name="actual">The span's length.</param>
+    /// <param name="expected">The length the shape requires.</param>
+    /// <param name="name">The argument's name.</param>
+    /// <param name="shape">The expected shape in words, e.g. <c>"[steps·batch, 3]"</c>.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static void Length(int actual, long expected, string name, string shape)
+    {
+        if (actual != expected)
+        {
+            ThrowLength(actual, expected, name, shape);
+        }
+    }
+
+    /// <summary>Throws if any element is NaN or infinite.</summary>
+    /// <param name="values">The values.</param>
+    /// <param name="name">The argument's name.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <exception cref="ArgumentException">An element is not finite; the message gives the first one's index.</exception>
+    public static void Finite<T>(ReadOnlySpan<T> values, string name)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!AllFinite(values))
+        {
+            ThrowNonFinite(values, name);
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> lies in [1, <paramref name="maximum"/>].</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="maximum">The largest allowed value.</param>
+    /// <param name="name">The argument's name.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public static void InRange(int value, int maximum, string name)
+    {
+        if (value < 1 || value > maximum)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"'{name}' must be between 1 and {maximum}.");
+        }
+    }
+
+    /// <summary>Whether every element is finite (no NaN, no ±∞).</summary>
+    /// <param name="values">The values.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <returns>True when all are finite.</returns>
+    public static bool AllFinite<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        // x·0 is 0 for finite x and NaN otherwise, and NaN survives every addition.
+        ref T start = ref MemoryMarshal.GetReference(values);
+        int length = values.Length;
+        int i = 0;
+        T sum = T.Zero;
+        if (Simd256<T>.IsAccelerated)
+        {
+            i = ZeroSum<Simd256<T>, Vector256<T>, T>(ref start, length, ref sum);
+        }
+        else if (Simd128<T>.IsAccelerated)
+        {
+            i = ZeroSum<Simd128<T>, Vector128<T>, T>(ref start, length, ref sum);
+        }
+
+        for (; i < length; i++)
+        {
+            sum += Unsafe.Add(ref start, i) * T.Zero;
+        }
+
+        return sum == T.Zero;
+    }
+
+    private static int ZeroSum<TOps, TVector, T>(ref T start, int length, ref T sum)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TOps.Count;
+        TVector zero = TOps.Zero;
+        TVector a0 = zero, a1 = zero;
+        int i = 0;
+        for (; i + (2 * width) <= length; i += 2 * width)
+        {
+            a0 = TOps.MultiplyAdd(TOps.Load(ref Unsafe.Add(ref start, i)), zero, a0);
+            a1 = TOps.MultiplyAdd(TOps.Load(ref Unsafe.Add(ref start, i + width)), zero, a1);
+        }
+
+        for (; i + width <= length; i += width)
+        {
+            a0 = TOps.MultiplyAdd(TOps.Load(ref Unsafe.Add(ref start, i)), zero, a0);
+        }
+
+        sum += TOps.Sum(TOps.Add(a0, a1));
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int actual, long expected, string name, string shape)
+        => throw new ArgumentException($"'{name}' must have {expected} elements ({shape}) but has {actual}.", name);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNonFinite<T>(ReadOnlySpan<T> values, string name)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!T.IsFinite(values[i]))
+            {
+                throw new ArgumentException($"'{name}' has a non-finite value ({values[i]}) at index {i}; inputs, states and gradients must be finite.", name);
+            }
+        }
+
+        throw new ArgumentException($"'{name}' has a non-finite value.", name);
+    }
+}

@@ -1,0 +1,178 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NativeRnn.Kernels;
+
+/// <summary>
+/// Row-wise helpers the generated code uses around the matrix products: broadcasting biases into
+/// rows, summing rows into a bias gradient, adding and transposing strided matrices.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class Rows
+{
+    /// <summary><c>x[r, :] ← bias</c> for every row: starts a pre-activation at its bias before products accumulate into it.</summary>
+    /// <param name="x">Destination matrix.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns (the bias length).</param>
+    /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
+    /// <param name="bias">The bias, <paramref name="columns"/> long.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void Broadcast<T>(Span<T> x, int rows, int columns, int ld, ReadOnlySpan<T> bias)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ld, nameof(x));
+        CheckLength(bias.Length, columns, nameof(bias));
+        for (int r = 0; r < rows; r++)
+        {
+            bias.CopyTo(x.Slice(r * ld, columns));
+        }
+    }
+
+    /// <summary><c>x[r, :] ← bias1 + bias2</c> for every row (PyTorch keeps <c>b_ih</c> and <c>b_hh</c> apart; the forward adds both).</summary>
+    /// <param name="x">Destination matrix.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns (the bias length).</param>
+    /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
+    /// <param name="bias1">First bias.</param>
+    /// <param name="bias2">Second bias.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void Broadcast<T>(Span<T> x, int rows, int columns, int ld, ReadOnlySpan<T> bias1, ReadOnlySpan<T> bias2)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ld, nameof(x));
+        CheckLength(bias1.Length, columns, nameof(bias1));
+        CheckLength(bias2.Length, columns, nameof(bias2));
+        if (rows == 0)
+        {
+            return;
+        }
+
+        Span<T> first = x.Slice(0, columns);
+        bias1.CopyTo(first);
+        ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref MemoryMarshal.GetReference(bias2), ref MemoryMarshal.GetReference(first), columns);
+        for (int r = 1; r < rows; r++)
+        {
+            first.CopyTo(x.Slice(r * ld, columns));
+        }
+    }
+
+    /// <summary><c>sum[c] += Σ_r x[r, c]</c>: the gradient of a bias broadcast over rows.</summary>
+    /// <param name="x">Source matrix.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns.</param>
+    /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
+    /// <param name="sum">Accumulated into, <paramref name="columns"/> long.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void SumInto<T>(ReadOnlySpan<T> x, int rows, int columns, int ld, Span<T> sum)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ld, nameof(x));
+        CheckLength(sum.Length, columns, nameof(sum));
+        ref T source = ref MemoryMarshal.GetReference(x);
+        ref T destination = ref MemoryMarshal.GetReference(sum);
+        for (int r = 0; r < rows; r++)
+        {
+            ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref Unsafe.Add(ref source, r * ld), ref destination, columns);
+        }
+    }
+
+    /// <summary><c>y[r, :] += x[r, :]</c> for two strided matrices.</summary>
+    /// <param name="x">Source matrix.</param>
+    /// <param name="ldx">Leading dimension of <paramref name="x"/>.</param>
+    /// <param name="y">Accumulated into.</param>
+    /// <param name="ldy">Leading dimension of <paramref name="y"/>.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void AddInto<T>(ReadOnlySpan<T> x, int ldx, Span<T> y, int ldy, int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ldx, nameof(x));
+        Gemm.CheckMatrix(y.Length, rows, columns, ldy, nameof(y));
+        ref T source = ref MemoryMarshal.GetReference(x);
+        ref T destination = ref MemoryMarshal.GetReference(y);
+        if (ldx == columns && ldy == columns)
+        {
+            ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref source, ref destination, rows * columns);
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref Unsafe.Add(ref source, r * ldx), ref Unsafe.Add(ref destination, r * ldy), columns);
+        }
+    }
+
+    /// <summary><c>y[r, :] ← x[r, :]</c> for two strided matrices.</summary>
+    /// <param name="x">Source matrix.</param>
+    /// <param name="ldx">Leading dimension of <paramref name="x"/>.</param>
+    /// <param name="y">Destination matrix.</param>
+    /// <param name="ldy">Leading dimension of <paramref name="y"/>.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void Copy<T>(ReadOnlySpan<T> x, int ldx, Span<T> y, int ldy, int rows, int columns)
+        where T : unmanaged
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ldx, nameof(x));
+        Gemm.CheckMatrix(y.Length, rows, columns, ldy, nameof(y));
+        for (int r = 0; r < rows; r++)
+        {
+            x.Slice(r * ldx, columns).CopyTo(y.Slice(r * ldy, columns));
+        }
+    }
+
+    /// <summary><c>y[c, r] ← x[r, c]</c>: <paramref name="y"/> becomes the <paramref name="columns"/>×<paramref name="rows"/> transpose.</summary>
+    /// <param name="x">Source, row-major <paramref name="rows"/>×<paramref name="columns"/>, contiguous.</param>
+    /// <param name="rows">Rows of <paramref name="x"/>.</param>
+    /// <param name="columns">Columns of <paramref name="x"/>.</param>
+    /// <param name="y">Destination, row-major <paramref name="columns"/>×<paramref name="rows"/>, contiguous.</param>
+    /// <typeparam name="T">Element type.</typeparam>
+    public static void Transpose<T>(ReadOnlySpan<T> x, int rows, int columns, Span<T> y)
+        where T : unmanaged
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, Math.Max(columns, 1), nameof(x));
+        Gemm.CheckMatrix(y.Length, columns, rows, Math.Max(rows, 1), nameof(y));
+        ref T source = ref MemoryMarshal.GetReference(x);
+        ref T destination = ref MemoryMarshal.GetReference(y);
+
+        // Tiles keep both the rows read and the rows written in L1.
+        const int Tile = 16;
+        for (int r0 = 0; r0 < rows; r0 += Tile)
+        {
+            int rEnd = Math.Min(rows, r0 + Tile);
+            for (int c0 = 0; c0 < columns; c0 += Tile)
+            {
+                int cEnd = Math.Min(columns, c0 + Tile);
+                for (int r = r0; r < rEnd; r++)
+                {
+                    for (int c = c0; c < cEnd; c++)
+                    {
+                        Unsafe.Add(ref destination, (c * rows) + r) = Unsafe.Add(ref source, (r * columns) + c);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void CheckLength(int actual, int expected, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"'{name}' must have {expected} elements but has {actual}.", name);
+        }
+    }
+}
+
+/// <summary><c>x + y</c>.</summary>
+internal readonly struct AddOperator<T> : IBinaryOperator<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Invoke<TOps, TVector>(TVector x, TVector y)
+        where TOps : ISimd<TVector, T>
+        => TOps.Add(x, y);
+}
