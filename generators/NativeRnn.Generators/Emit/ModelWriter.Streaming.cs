@@ -84,13 +84,14 @@ internal static partial class ModelWriter
         w.WriteLine("/// <param name=\"input\"><c>x_t</c>, <see cref=\"InputSize\"/> finite values.</param>");
         w.WriteLine("/// <param name=\"output\">Receives <c>y_t</c>, <see cref=\"OutputSize\"/> values.</param>");
         w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the input is not finite; the state is unchanged.</exception>");
-        using (w.Block($"public {ro}void Step(ref State state, {plan.ReadOnlySpan} input, {plan.Span} output)"))
+        w.WriteLine($"public {ro}void Step(ref State state, {plan.ReadOnlySpan} input, {plan.Span} output) => StepCore(state, input, output);");
+        w.WriteLine();
+        using (w.Block($"private {ro}void StepCore({plan.Span} s, {plan.ReadOnlySpan} input, {plan.Span} output)"))
         {
             w.WriteLine($"{Guard}.Length(input.Length, InputSize, nameof(input), \"[InputSize]\");");
             w.WriteLine($"{Guard}.Length(output.Length, OutputSize, nameof(output), \"[OutputSize]\");");
             w.WriteLine($"{Guard}.Finite(input, nameof(input));");
             w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
-            w.WriteLine($"{plan.Span} s = state;");
             w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{plan.MaxLayerWidth}];");
             if (plan.Layers.Count > 1)
             {
@@ -116,14 +117,15 @@ internal static partial class ModelWriter
         w.WriteLine("/// <param name=\"inputs\"><c>[steps, InputSize]</c>, finite.</param>");
         w.WriteLine("/// <param name=\"outputs\">Receives <c>[steps, OutputSize]</c>.</param>");
         w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or an input is not finite; the state is unchanged.</exception>");
-        using (w.Block($"public {ro}void Forward(ref State state, {plan.ReadOnlySpan} inputs, {plan.Span} outputs)"))
+        w.WriteLine($"public {ro}void Forward(ref State state, {plan.ReadOnlySpan} inputs, {plan.Span} outputs) => ForwardCore(state, inputs, outputs);");
+        w.WriteLine();
+        using (w.Block($"private {ro}void ForwardCore({plan.Span} s, {plan.ReadOnlySpan} inputs, {plan.Span} outputs)"))
         {
             w.WriteLine("int steps = inputs.Length / InputSize;");
             w.WriteLine($"{Guard}.Length(inputs.Length, (long)steps * InputSize, nameof(inputs), \"[steps, InputSize]\");");
             w.WriteLine($"{Guard}.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), \"[steps, OutputSize]\");");
             w.WriteLine($"{Guard}.Finite(inputs, nameof(inputs));");
             w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
-            w.WriteLine($"{plan.Span} s = state;");
             w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{chunk * plan.MaxLayerWidth}];");
             if (plan.Layers.Count > 1)
             {

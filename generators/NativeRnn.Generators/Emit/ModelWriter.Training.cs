@@ -21,7 +21,6 @@ internal static partial class ModelWriter
     private static void WriteTape(IndentedTextWriter w, ModelPlan plan)
     {
         string name = plan.Model.Hierarchy.Name;
-        bool anyLstm = plan.Layers.Any(l => l.Kind == LayerKind.Lstm);
         int rowWidth = RowWidth(plan);
         int stateWidth = plan.Units.Sum(u => PartsOf(u.Layer) * u.Layer.Hidden);
 
@@ -35,7 +34,7 @@ internal static partial class ModelWriter
         w.WriteLine("/// Allocated once; forward and backward passes then allocate nothing.");
         w.WriteLine("/// </summary>");
         w.WriteLine(GeneratedCode);
-        using (w.Block("public sealed class Tape"))
+        using (w.Block($"public sealed class Tape : global::NativeRnn.IRecurrentTape<{plan.T}>"))
         {
             w.WriteLine($"internal readonly {plan.T}[] Buffer;");
             w.WriteLine();
@@ -125,7 +124,7 @@ internal static partial class ModelWriter
                 "<c>∂L/∂c_0</c> of an LSTM layer after the last backward pass, <c>[Batch, H]</c>.",
                 "<c>∂L/∂c_T</c> that flows into an LSTM layer's final cell state, <c>[Batch, H]</c>; zeroed by each forward pass.",
             };
-            int parts = anyLstm ? 8 : 4;
+            const int parts = 8;
             for (int part = 0; part < parts; part++)
             {
                 bool writable = part is 0 or 3 or 4 or 7;

@@ -41,7 +41,8 @@ internal static partial class ModelWriter
         }
 
         WriteTypeSummary(w, plan);
-        using (w.Block($"partial {hierarchy.Keyword} {hierarchy.Name}"))
+        string contract = plan.Streaming ? "IStreamingModel" : "IRecurrentModel";
+        using (w.Block($"partial {hierarchy.Keyword} {hierarchy.Name} : global::NativeRnn.{contract}<{plan.T}>"))
         {
             WriteShapes(w, plan);
             WriteLayout(w, plan);
@@ -65,6 +66,7 @@ internal static partial class ModelWriter
             }
 
             WriteHead(w, plan);
+            WriteInterfaces(w, plan);
         }
 
         for (int i = scopes.Count - 1; i >= 0; i--)
@@ -118,6 +120,67 @@ internal static partial class ModelWriter
         w.WriteLine("/// <summary>Hidden size of each recurrent layer, bottom to top.</summary>");
         w.WriteLine($"public static global::System.ReadOnlySpan<int> HiddenSizes => new int[] {{ {string.Join(", ", plan.Layers.Select(l => l.Hidden))} }};");
         w.WriteLine();
+        w.WriteLine("/// <summary>The architecture as declared by the attributes.</summary>");
+        w.WriteLine("public static global::NativeRnn.ModelDescription Description { get; } = new global::NativeRnn.ModelDescription(");
+        w.Indent();
+        w.WriteLine($"typeof({plan.T}),");
+        w.WriteLine("InputSize,");
+        w.WriteLine("OutputSize,");
+        w.WriteLine("new global::NativeRnn.LayerDescription[]");
+        w.WriteLine("{");
+        w.Indent();
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            string b(bool v) => v ? "true" : "false";
+            w.WriteLine($"new global::NativeRnn.LayerDescription(global::NativeRnn.LayerKind.{layer.Kind}, {layer.InputWidth}, {layer.Hidden}, global::NativeRnn.Activation.{layer.Info.Activation}, {b(layer.Info.Bidirectional)}, {b(layer.Info.ResetAfter)}),");
+        }
+
+        w.Outdent();
+        w.WriteLine("},");
+        w.WriteLine($"{plan.Model.HeadOutputs});");
+        w.Outdent();
+        w.WriteLine();
+    }
+
+    private static void WriteInterfaces(IndentedTextWriter w, ModelPlan plan)
+    {
+        string t = plan.T;
+        string model = $"global::NativeRnn.IRecurrentModel<{t}>";
+        string tape = $"global::NativeRnn.IRecurrentTape<{t}>";
+        w.WriteLine("// ─────────────── The model through NativeRnn's interfaces ───────────────");
+        w.WriteLine();
+        w.WriteLine($"global::NativeRnn.ModelDescription {model}.Description => Description;");
+        w.WriteLine();
+        w.WriteLine($"global::NativeRnn.ModelLayout {model}.Layout => Layout;");
+        w.WriteLine();
+        w.WriteLine($"{tape} {model}.CreateTape(int maxSteps, int maxBatch) => new Tape(maxSteps, maxBatch);");
+        w.WriteLine();
+        w.WriteLine($"void {model}.Forward({tape} tape, {plan.ReadOnlySpan} inputs, {plan.Span} outputs) => Forward(OwnTape(tape), inputs, outputs);");
+        w.WriteLine();
+        w.WriteLine($"void {model}.Backward({tape} tape, {plan.ReadOnlySpan} outputGradients, {plan.Span} gradients) => Backward(OwnTape(tape), outputGradients, gradients);");
+        w.WriteLine();
+        if (plan.Streaming)
+        {
+            string streaming = $"global::NativeRnn.IStreamingModel<{t}>";
+            w.WriteLine($"int {streaming}.StateSize => StateSize;");
+            w.WriteLine();
+            using (w.Block($"void {streaming}.Step({plan.Span} state, {plan.ReadOnlySpan} input, {plan.Span} output)"))
+            {
+                w.WriteLine($"{Guard}.Length(state.Length, StateSize, nameof(state), \"[StateSize]\");");
+                w.WriteLine("StepCore(state, input, output);");
+            }
+
+            w.WriteLine();
+            using (w.Block($"void {streaming}.Forward({plan.Span} state, {plan.ReadOnlySpan} inputs, {plan.Span} outputs)"))
+            {
+                w.WriteLine($"{Guard}.Length(state.Length, StateSize, nameof(state), \"[StateSize]\");");
+                w.WriteLine("ForwardCore(state, inputs, outputs);");
+            }
+
+            w.WriteLine();
+        }
+
+        w.WriteLine($"private static Tape OwnTape({tape} tape) => tape as Tape ?? throw new global::System.ArgumentException(\"The tape was not created by this model type.\", nameof(tape));");
     }
 
     private static void WriteLayout(IndentedTextWriter w, ModelPlan plan)

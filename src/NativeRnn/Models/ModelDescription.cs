@@ -1,0 +1,77 @@
+using System;
+using System.Collections.Generic;
+
+namespace NativeRnn;
+
+/// <summary>The kind of a recurrent layer.</summary>
+public enum LayerKind
+{
+    /// <summary>Simple (Elman) RNN: <c>h_t = g(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)</c>.</summary>
+    SimpleRnn = 0,
+
+    /// <summary>Long short-term memory, PyTorch gate order i, f, g, o.</summary>
+    Lstm = 1,
+
+    /// <summary>Gated recurrent unit, PyTorch gate order r, z, n.</summary>
+    Gru = 2,
+}
+
+/// <summary>One recurrent layer as declared.</summary>
+/// <param name="Kind">The cell.</param>
+/// <param name="InputWidth">Width of the layer's input rows.</param>
+/// <param name="Hidden">Size of the hidden state.</param>
+/// <param name="Activation">Nonlinearity of a simple RNN layer (tanh for the gated kinds, where it does not apply).</param>
+/// <param name="Bidirectional">Whether a reverse-direction copy runs too, its output concatenated after the forward one.</param>
+/// <param name="ResetAfter">For a GRU: whether the reset gate multiplies <c>W_hn h + b_hn</c> (PyTorch) rather than <c>h</c> (Cho 2014).</param>
+public readonly record struct LayerDescription(LayerKind Kind, int InputWidth, int Hidden, Activation Activation, bool Bidirectional, bool ResetAfter)
+{
+    /// <summary>Width of the layer's output rows: the hidden size, twice for a bidirectional layer.</summary>
+    public int OutputWidth => Bidirectional ? 2 * Hidden : Hidden;
+}
+
+/// <summary>The architecture of a generated model, as declared by its attributes.</summary>
+public sealed class ModelDescription
+{
+    private readonly LayerDescription[] _layers;
+
+    /// <summary>Describes a model.</summary>
+    /// <param name="elementType"><c>typeof(float)</c> or <c>typeof(double)</c>.</param>
+    /// <param name="inputSize">Features per time step.</param>
+    /// <param name="outputSize">Outputs per time step.</param>
+    /// <param name="layers">The recurrent layers, bottom to top.</param>
+    /// <param name="headOutputs">Outputs of the dense head, or 0 when there is none.</param>
+    public ModelDescription(Type elementType, int inputSize, int outputSize, LayerDescription[] layers, int headOutputs)
+    {
+        ArgumentNullException.ThrowIfNull(elementType);
+        ArgumentNullException.ThrowIfNull(layers);
+        ElementType = elementType;
+        InputSize = inputSize;
+        OutputSize = outputSize;
+        _layers = (LayerDescription[])layers.Clone();
+        HeadOutputs = headOutputs;
+    }
+
+    /// <summary><c>typeof(float)</c> or <c>typeof(double)</c>.</summary>
+    public Type ElementType { get; }
+
+    /// <summary>Features per time step.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Outputs per time step.</summary>
+    public int OutputSize { get; }
+
+    /// <summary>The recurrent layers, bottom to top.</summary>
+    public IReadOnlyList<LayerDescription> Layers => _layers;
+
+    /// <summary>Outputs of the dense head, or 0 when there is none.</summary>
+    public int HeadOutputs { get; }
+
+    /// <summary>Whether the model has a dense head.</summary>
+    public bool HasHead => HeadOutputs > 0;
+
+    /// <inheritdoc/>
+    public override string ToString()
+        => $"{ElementType.Name}: {InputSize} → "
+         + string.Join(" → ", Array.ConvertAll(_layers, l => $"{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden})"))
+         + (HasHead ? $" → Dense({HeadOutputs})" : string.Empty);
+}

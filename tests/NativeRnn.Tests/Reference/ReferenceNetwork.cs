@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+
+namespace NativeRnn.Tests.Reference;
+
+/// <summary>
+/// A plain scalar implementation of the networks, written straight from the equations in
+/// DESIGN.md §3 with PyTorch-layout weights, in double precision: no SIMD, no packing, no hoisting.
+/// The generated code is checked against it.
+/// </summary>
+public sealed class ReferenceNetwork
+{
+    private readonly NetworkSpec _spec;
+    private readonly Func<string, double[]> _tensor;
+
+    /// <param name="spec">The architecture.</param>
+    /// <param name="tensor">Returns a tensor by PyTorch name, row-major in PyTorch's shape.</param>
+    public ReferenceNetwork(NetworkSpec spec, Func<string, double[]> tensor)
+    {
+        _spec = spec;
+        _tensor = tensor;
+    }
+
+    /// <summary>The result of a forward pass.</summary>
+    public sealed class Result
+    {
+        /// <summary>[T, B, OutputSize].</summary>
+        public required double[] Outputs { get; init; }
+
+        /// <summary>Per layer: [T, B, D·H].</summary>
+        public required List<double[]> LayerOutputs { get; init; }
+
+        /// <summary>Per (layer, direction): [B, H].</summary>
+        public required Dictionary<(int Layer, int Direction), double[]> FinalHidden { get; init; }
+
+        /// <summary>Per (layer, direction) of LSTM layers: [B, H].</summary>
+        public required Dictionary<(int Layer, int Direction), double[]> FinalCell { get; init; }
+
+        /// <summary>The smallest |pre-activation| of any ReLU unit (∞ if none): how far the pass is from a kink.</summary>
+        public double MinReluMargin { get; init; }
+    }
+
+    /// <param name="inputs">[T, B, I] time-major.</param>
+    /// <param name="steps">T.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="h0">Initial hidden state of (layer, direction), [B, H]; null means zeros.</param>
+    /// <param name="c0">Initial cell state of LSTM (layer, direction), [B, H]; null means zeros.</param>
+    public Result Run(double[] inputs, int steps, int batch, Func<int, int, double[]?>? h0 = null, Func<int, int, double[]?>? c0 = null)
+    {
+        var finalHidden = new Dictionary<(int, int), double[]>();
+        var finalCell = new Dictionary<(int, int), double[]>();
+        var layerOutputs = new List<double[]>();
+        double minMargin = double.PositiveInfinity;
+        double[] x = inputs;
+        for (int k = 0; k < _spec.Layers.Length; k++)
+        {
+            LayerSpec layer = _spec.Layers[k];
+            int inWidth = _spec.InputWidth(k), h = layer.Hidden, d2 = layer.Directions;
+            double[] y = new double[steps * batch * d2 * h];
+            for (int d = 0; d < d2; d++)
+            {
+                string suffix = d == 1 ? "_reverse" : string.Empty;
+                double[] wih = _tensor($"weight_ih_l{k}{suffix}");
+                double[] whh = _tensor($"weight_hh_l{k}{suffix}");
+                double[] bih = _tensor($"bias_ih_l{k}{suffix}");
+                double[] bhh = _tensor($"bias_hh_l{k}{suffix}");
+                double[] hFinal = new double[batch * h];
+                double[] cFinal = new double[batch * h];
+                for (int b = 0; b < batch; b++)
+                {
+                    double[] hPrev = new double[h];
+                    double[] cPrev = new double[h];
+                    double[]? initH = h0?.Invoke(k, d);
+                    double[]? initC = c0?.Invoke(k, d);
+                    for (int j = 0; j < h; j++)
+                    {
+                        hPrev[j] = initH?[(b * h) + j] ?? 0;
+                        cPrev[j] = initC?[(b * h) + j] ?? 0;
+                    }
+
+                    for (int s = 0; s < steps; s++)
+                    {
+                        int t = d == 0 ? s : steps - 1 - s;
+                        double[] xt = new double[inWidth];
+                        Array.Copy(x, ((t * batch) + b) * inWidth, xt, 0, inWidth);
+                        double[] hNew = new double[h];
+                        double[] cNew = new double[h];
+                        switch (layer.Kind)
+                        {
+                            case LayerKind.SimpleRnn:
+                                for (int j = 0; j < h; j++)
+                                {
+                                    // h' = g(W_ih x + b_ih + W_hh h + b_hh)
+                                    double z = Row(wih, j, xt) + bih[j] + Row(whh, j, hPrev) + bhh[j];
+                                    if (layer.Activation == Activation.Relu)
+                                    {
+                                        minMargin = Math.Min(minMargin, Math.Abs(z));
+                                    }
+
+                                    hNew[j] = layer.Activation switch
+                                    {
+                                        Activation.Relu => Math.Max(z, 0),
+                                        Activation.Sigmoid => Sigmoid(z),
+                                        _ => Math.Tanh(z),
+                                    };
+                                }
+
+                                break;
+                            default:
+                                throw new NotSupportedException($"The reference has no {layer.Kind} cell yet.");
+                        }
+
+                        hPrev = hNew;
+                        cPrev = cNew;
+                        Array.Copy(hNew, 0, y, (((t * batch) + b) * d2 * h) + (d * h), h);
+                    }
+
+                    Array.Copy(hPrev, 0, hFinal, b * h, h);
+                    Array.Copy(cPrev, 0, cFinal, b * h, h);
+                }
+
+                finalHidden[(k, d)] = hFinal;
+                if (layer.Kind == LayerKind.Lstm)
+                {
+                    finalCell[(k, d)] = cFinal;
+                }
+            }
+
+            layerOutputs.Add(y);
+            x = y;
+        }
+
+        double[] outputs = x;
+        if (_spec.HeadOutputs > 0)
+        {
+            // y_t = W h_t + b
+            double[] w = _tensor("head.weight");
+            double[] bias = _tensor("head.bias");
+            int width = _spec.TopWidth, o = _spec.HeadOutputs, rows = steps * batch;
+            outputs = new double[rows * o];
+            for (int r = 0; r < rows; r++)
+            {
+                double[] hr = new double[width];
+                Array.Copy(x, r * width, hr, 0, width);
+                for (int j = 0; j < o; j++)
+                {
+                    outputs[(r * o) + j] = Row(w, j, hr) + bias[j];
+                }
+            }
+        }
+
+        return new Result
+        {
+            Outputs = outputs,
+            LayerOutputs = layerOutputs,
+            FinalHidden = finalHidden,
+            FinalCell = finalCell,
+            MinReluMargin = minMargin,
+        };
+    }
+
+    /// <summary>Σ_c W[row, c] v[c] for a row-major W with v.Length columns.</summary>
+    private static double Row(double[] w, int row, double[] v)
+    {
+        double sum = 0;
+        for (int c = 0; c < v.Length; c++)
+        {
+            sum += w[(row * v.Length) + c] * v[c];
+        }
+
+        return sum;
+    }
+
+    private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+}
