@@ -159,10 +159,12 @@ internal static class VectorMath
         foreach (T value in x)
         {
             double a = Math.Abs(double.CreateTruncating(value));
-            if (!(a <= result))
+            if (double.IsNaN(a))
             {
-                result = a;
+                return a;
             }
+
+            result = Math.Max(result, a);
         }
 
         return result;

@@ -33,13 +33,13 @@ public static class Losses
         }
 
         int classes = logits.Length / rows;
-        Guard.Length(logits.Length, (long)rows * classes, nameof(logits), $"[{rows} targets, classes]");
+        Guard.Length(logits.Length, (long)rows * classes, nameof(logits), "[targets, classes]");
         if (classes < 1)
         {
             throw new ArgumentException($"'{nameof(logits)}' has {logits.Length} elements, fewer than one per target ({rows}).", nameof(logits));
         }
 
-        Guard.Length(gradient.Length, logits.Length, nameof(gradient), $"[{rows}, {classes}]");
+        Guard.Length(gradient.Length, logits.Length, nameof(gradient), "the length of logits");
         for (int n = 0; n < rows; n++)
         {
             if ((uint)targets[n] >= (uint)classes)
