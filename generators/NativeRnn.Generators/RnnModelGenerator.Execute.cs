@@ -28,7 +28,7 @@ public sealed partial class RnnModelGenerator
             LocationInfo? modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference);
             try
             {
-                return ParseModel(symbol, modelAttribute, modelLocation, token);
+                return ParseModel(symbol, context.TargetNode, modelAttribute, modelLocation, token);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -42,21 +42,17 @@ public sealed partial class RnnModelGenerator
         /// <summary>Writes the code of one valid model. Never throws: a failure becomes NRNN9999.</summary>
         public static void Emit(SourceProductionContext context, ModelInfo model)
         {
-            string source;
             try
             {
-                source = ModelWriter.Write(model);
+                context.AddSource(model.Hierarchy.HintName, ModelWriter.Write(model));
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, model.Hierarchy.Name, exception.Message));
-                return;
             }
-
-            context.AddSource(model.Hierarchy.HintName, source);
         }
 
-        private static ParseResult ParseModel(INamedTypeSymbol symbol, AttributeData modelAttribute, LocationInfo? modelLocation, CancellationToken token)
+        private static ParseResult ParseModel(INamedTypeSymbol symbol, SyntaxNode targetNode, AttributeData modelAttribute, LocationInfo? modelLocation, CancellationToken token)
         {
             var diagnostics = new List<DiagnosticInfo>();
             string typeName = symbol.Name;
@@ -64,8 +60,7 @@ public sealed partial class RnnModelGenerator
             // A type with [RnnModel] on two partial declarations is a compiler error already (CS0579);
             // answer only for the first so the generated file is not added twice.
             AttributeData? first = symbol.GetAttributes().FirstOrDefault(a => IsAttribute(a, "RnnModelAttribute"));
-            if (first is not null && !ReferenceEquals(first, modelAttribute)
-                && first.ApplicationSyntaxReference?.GetSyntax(token) != modelAttribute.ApplicationSyntaxReference?.GetSyntax(token))
+            if (first?.ApplicationSyntaxReference?.GetSyntax(token).Parent?.Parent != targetNode)
             {
                 return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
             }

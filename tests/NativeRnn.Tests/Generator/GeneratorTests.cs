@@ -1,0 +1,158 @@
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using NativeRnn.Generators;
+using Xunit;
+
+namespace NativeRnn.Tests.Generator;
+
+public class GeneratorTests
+{
+    private const string Valid = """
+        using NativeRnn;
+
+        namespace User.Models
+        {
+            /// <summary>A documented model.</summary>
+            [RnnModel(InputSize = 3)]
+            [SimpleRnn(8)]
+            [SimpleRnn(5, Activation = Activation.Relu)]
+            [Dense(2)]
+            public partial class Demo;
+
+            /// <summary>Nested in a partial type, as a struct, in double precision, without a head.</summary>
+            public static partial class Outer
+            {
+                /// <summary>Inner model.</summary>
+                [RnnModel(InputSize = 1, ElementType = typeof(double))]
+                [SimpleRnn(4, Activation = Activation.Sigmoid)]
+                internal partial struct Inner;
+            }
+        }
+
+        /// <summary>In the global namespace, as a record.</summary>
+        [RnnModel(InputSize = 2)]
+        [SimpleRnn(3)]
+        [Dense(1)]
+        public partial record GlobalModel;
+        """;
+
+    [Fact]
+    public void Valid_models_generate_code_that_compiles_without_any_warning()
+    {
+        GeneratorHarness.Outcome outcome = GeneratorHarness.Run(Valid);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Equal(3, outcome.Result.GeneratedTrees.Length);
+        Assert.Empty(outcome.CompilationProblems);
+    }
+
+    [Theory]
+    [InlineData("NRNN0001", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic class M;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0001", "public class Outer\n{\n    [RnnModel(InputSize = 3)]\n    [SimpleRnn(8)]\n    public partial class M;\n}", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0002", "[RnnModel(InputSize = 3)]\n[Dense(2)]\npublic partial class M;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0002", "[RnnModel(InputSize = 3)]\npublic partial class M;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0003", "[RnnModel(InputSize = 3)]\n[SimpleRnn(0)]\npublic partial class M;", "SimpleRnn(0)")]
+    [InlineData("NRNN0003", "[RnnModel(InputSize = 3)]\n[SimpleRnn(-4)]\npublic partial class M;", "SimpleRnn(-4)")]
+    [InlineData("NRNN0003", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\n[Dense(0)]\npublic partial class M;", "Dense(0)")]
+    [InlineData("NRNN0003", "[RnnModel(InputSize = 0)]\n[SimpleRnn(8)]\npublic partial class M;", "RnnModel(InputSize = 0)")]
+    [InlineData("NRNN0004", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8, Activation = (Activation)7)]\npublic partial class M;", "SimpleRnn(8, Activation = (Activation)7)")]
+    [InlineData("NRNN0005", "[RnnModel(InputSize = 3, ElementType = typeof(int))]\n[SimpleRnn(8)]\npublic partial class M;", "RnnModel(InputSize = 3, ElementType = typeof(int))")]
+    [InlineData("NRNN0006", "[RnnModel]\n[SimpleRnn(8)]\npublic partial class M;", "RnnModel")]
+    [InlineData("NRNN0007", "[RnnModel(InputSize = 3)]\n[Dense(2)]\n[SimpleRnn(8)]\npublic partial class M;", "SimpleRnn(8)")]
+    [InlineData("NRNN0007", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\n[Dense(2)]\n[Dense(3)]\npublic partial class M;", "Dense(3)")]
+    [InlineData("NRNN0008", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic partial class M<T>;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0009", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic static partial class M;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0009", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic ref partial struct M;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0010", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic partial class M;\n[SimpleRnn(4)]\npublic partial class M;", "RnnModel(InputSize = 3)")]
+    public void Invalid_declarations_get_a_diagnostic_at_the_attribute(string id, string declaration, string attribute)
+    {
+        string source = "using NativeRnn;\n" + declaration;
+        GeneratorHarness.Outcome outcome = GeneratorHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(outcome.GeneratorDiagnostics, d => d.Id.StartsWith("NRNN", StringComparison.Ordinal));
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        int start = source.IndexOf(attribute + "]", StringComparison.Ordinal);
+        Assert.True(start >= 0);
+        Assert.Equal(start, diagnostic.Location.SourceSpan.Start);
+        Assert.Equal(attribute.Length, diagnostic.Location.SourceSpan.Length);
+        Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Empty(outcome.Result.GeneratedTrees);
+    }
+
+    [Theory]
+    [InlineData("[RnnModel(InputSize = 3)]\n[SimpleRnn(\"eight\")]\npublic partial class M;")]
+    [InlineData("[RnnModel(InputSize = 3)]\n[SimpleRnn]\npublic partial class M;")]
+    [InlineData("[RnnModel(InputSize = \"x\")]\n[SimpleRnn(8)]\npublic partial class M;")]
+    [InlineData("[RnnModel(InputSize = 3)]\n[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic partial class M;")]
+    [InlineData("[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic partial class M;\n[RnnModel(InputSize = 3)]\npublic partial class M;")]
+    [InlineData("[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic partial interface M;")]
+    [InlineData("[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic partial class")]
+    public void Broken_code_never_makes_the_generator_throw(string declaration)
+    {
+        // The compiler reports these itself; the generator must neither throw nor add a second error source.
+        GeneratorHarness.Outcome outcome = GeneratorHarness.Run("using NativeRnn;\n" + declaration);
+        Assert.True(outcome.Result.GeneratedTrees.Length <= 1);
+    }
+
+    [Fact]
+    public void A_comment_only_edit_leaves_every_step_cached()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Valid);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+
+        SyntaxTree original = compilation.SyntaxTrees.Single();
+        SyntaxTree edited = original.WithChangedText(original.GetText().Replace(0, 0, "// a comment that changes nothing\n"));
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(original, edited));
+
+        GeneratorRunResult run = driver.GetRunResult().Results.Single();
+        Assert.Contains(TrackingNames.Parse, run.TrackedSteps.Keys);
+        Assert.Contains(TrackingNames.Models, run.TrackedSteps.Keys);
+        foreach (string step in run.TrackedSteps.Keys.Where(k => k.StartsWith("NativeRnn.", StringComparison.Ordinal)))
+        {
+            Assert.All(
+                run.TrackedSteps[step].SelectMany(s => s.Outputs),
+                output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {output.Reason}"));
+        }
+
+        Assert.All(
+            run.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            output => Assert.Equal(IncrementalStepRunReason.Cached, output.Reason));
+    }
+
+    [Fact]
+    public void Changing_a_size_reruns_emission()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Valid);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        SyntaxTree original = compilation.SyntaxTrees.Single();
+        SyntaxTree edited = CSharpSyntaxTree.ParseText(Valid.Replace("[SimpleRnn(8)]", "[SimpleRnn(9)]", StringComparison.Ordinal), GeneratorHarness.ParseOptions, path: original.FilePath);
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(original, edited));
+        GeneratorRunResult run = driver.GetRunResult().Results.Single();
+        Assert.Contains(run.TrackedSteps[TrackingNames.Models].SelectMany(s => s.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains("InputSize = 3", run.GeneratedSources.Single(s => s.HintName == "User.Models.Demo.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The generated source of one model, compared with a golden file. Set NATIVERNN_UPDATE_GOLDEN=1 to
+    /// rewrite the file after an intended change, then review the diff.
+    /// </summary>
+    [Fact]
+    public void Generated_source_matches_the_golden_file()
+    {
+        GeneratorHarness.Outcome outcome = GeneratorHarness.Run(Valid);
+        string actual = outcome.Result.Results.Single().GeneratedSources.Single(s => s.HintName == "User.Models.Demo.g.cs").SourceText.ToString();
+        string path = Path.Combine(GoldenDirectory(), "User.Models.Demo.g.cs");
+        if (Environment.GetEnvironmentVariable("NATIVERNN_UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(path, actual);
+        }
+
+        Assert.True(File.Exists(path), $"No golden file at {path}; run with NATIVERNN_UPDATE_GOLDEN=1 to create it.");
+        Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), actual.ReplaceLineEndings("\n"));
+    }
+
+    private static string GoldenDirectory([System.Runtime.CompilerServices.CallerFilePath] string here = "")
+        => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(here))!, "Golden");
+}
