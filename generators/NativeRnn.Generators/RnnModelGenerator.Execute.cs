@@ -99,7 +99,7 @@ public sealed partial class RnnModelGenerator
 
             // [RnnModel] options.
             int inputSize = 0;
-            bool inputSizeSet = false;
+            bool inputSizeSet = false, streaming = false;
             ElementKind element = ElementKind.Single;
             foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
             {
@@ -108,6 +108,9 @@ public sealed partial class RnnModelGenerator
                     case "InputSize" when argument.Value.Value is int value:
                         inputSize = value;
                         inputSizeSet = true;
+                        break;
+                    case "Streaming" when argument.Value.Value is bool value:
+                        streaming = value;
                         break;
                     case "ElementType":
                         if (argument.Value.Value is ITypeSymbol { SpecialType: SpecialType.System_Single })
@@ -128,25 +131,16 @@ public sealed partial class RnnModelGenerator
                 }
             }
 
-            if (!inputSizeSet)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInputSize, modelLocation, typeName));
-            }
-            else if (inputSize <= 0)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, modelLocation, "InputSize", typeName, Show(inputSize)));
-            }
-
             // Layers, in declaration order.
             var layers = new List<LayerInfo>();
-            int headOutputs = 0;
-            bool headSeen = false;
+            int headOutputs = 0, vocabulary = 0, dimension = 0;
+            bool headSeen = false, embeddingSeen = false, anythingSeen = false;
             var declarations = new HashSet<SyntaxNode>();
             foreach (AttributeData attribute in symbol.GetAttributes())
             {
                 token.ThrowIfCancellationRequested();
                 string? name = attribute.AttributeClass?.ContainingNamespace?.ToDisplayString() == "NativeRnn" ? attribute.AttributeClass.Name : null;
-                if (name is not ("SimpleRnnAttribute" or "DenseAttribute") || attribute.AttributeConstructor is null)
+                if (name is not ("SimpleRnnAttribute" or "LstmAttribute" or "GruAttribute" or "EmbeddingAttribute" or "DenseAttribute") || attribute.AttributeConstructor is null)
                 {
                     continue;
                 }
@@ -157,12 +151,36 @@ public sealed partial class RnnModelGenerator
                     declarations.Add(declaration);
                 }
 
-                int size = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int s ? s : 0;
+                int size = Argument(attribute, 0);
                 if (headSeen)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HeadNotLast, location, typeName));
                 }
 
+                if (name == "EmbeddingAttribute")
+                {
+                    if (anythingSeen)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingNotFirst, location, typeName));
+                    }
+
+                    embeddingSeen = anythingSeen = true;
+                    vocabulary = size;
+                    dimension = Argument(attribute, 1);
+                    if (vocabulary <= 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, location, "The vocabulary of [Embedding]", typeName, Show(vocabulary)));
+                    }
+
+                    if (dimension <= 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, location, "The dimension of [Embedding]", typeName, Show(dimension)));
+                    }
+
+                    continue;
+                }
+
+                anythingSeen = true;
                 if (name == "DenseAttribute")
                 {
                     headSeen = true;
@@ -181,22 +199,56 @@ public sealed partial class RnnModelGenerator
                 }
 
                 var activation = ActivationKind.Tanh;
+                bool bidirectional = false, resetAfter = true;
                 foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
                 {
-                    if (argument.Key == "Activation" && argument.Value.Value is int value)
+                    switch (argument.Key)
                     {
-                        if (value is < 0 or > 2)
-                        {
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, location, Show(value), typeName));
-                        }
-                        else
-                        {
-                            activation = (ActivationKind)value;
-                        }
+                        case "Activation" when argument.Value.Value is int value:
+                            if (value is < 0 or > 2)
+                            {
+                                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, location, Show(value), typeName));
+                            }
+                            else
+                            {
+                                activation = (ActivationKind)value;
+                            }
+
+                            break;
+                        case "Bidirectional" when argument.Value.Value is bool value:
+                            bidirectional = value;
+                            break;
+                        case "ResetAfter" when argument.Value.Value is bool value:
+                            resetAfter = value;
+                            break;
                     }
                 }
 
-                layers.Add(new LayerInfo(LayerKind.SimpleRnn, size, activation, Bidirectional: false, ResetAfter: true));
+                if (bidirectional && streaming)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StreamingBidirectional, location, typeName, Show(layers.Count)));
+                }
+
+                LayerKind kind = name switch
+                {
+                    "LstmAttribute" => LayerKind.Lstm,
+                    "GruAttribute" => LayerKind.Gru,
+                    _ => LayerKind.SimpleRnn,
+                };
+                layers.Add(new LayerInfo(kind, size, activation, bidirectional, resetAfter));
+            }
+
+            if (embeddingSeen && inputSizeSet)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InputSizeWithEmbedding, modelLocation, typeName));
+            }
+            else if (!embeddingSeen && !inputSizeSet)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInputSize, modelLocation, typeName));
+            }
+            else if (inputSizeSet && inputSize <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, modelLocation, "InputSize", typeName, Show(inputSize)));
             }
 
             if (declarations.Count > 1)
@@ -212,7 +264,7 @@ public sealed partial class RnnModelGenerator
             ModelInfo? model = null;
             if (diagnostics.Count == 0)
             {
-                model = new ModelInfo(GetHierarchy(symbol), element, inputSize, new EquatableArray<LayerInfo>(layers), headOutputs);
+                model = new ModelInfo(GetHierarchy(symbol), element, embeddingSeen ? dimension : inputSize, vocabulary, dimension, new EquatableArray<LayerInfo>(layers), headOutputs);
             }
 
             return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
@@ -255,6 +307,9 @@ public sealed partial class RnnModelGenerator
             (false, TypeKind.Interface) => "interface",
             _ => "class",
         };
+
+        private static int Argument(AttributeData attribute, int index)
+            => attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is int value ? value : 0;
 
         private static string Show(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

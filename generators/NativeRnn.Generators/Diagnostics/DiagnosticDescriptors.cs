@@ -22,7 +22,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoRecurrentLayer = new(
         id: "NRNN0002",
         title: "Model has no recurrent layer",
-        messageFormat: "The model '{0}' declares no recurrent layer; add at least one [SimpleRnn] attribute",
+        messageFormat: "The model '{0}' declares no recurrent layer; add at least one [SimpleRnn], [Lstm] or [Gru] attribute",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
@@ -54,7 +54,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingInputSize = new(
         id: "NRNN0006",
         title: "Model has no input size",
-        messageFormat: "The model '{0}' has no input size; set InputSize on [RnnModel] to the number of features per time step",
+        messageFormat: "The model '{0}' has no input size; set InputSize on [RnnModel] to the number of features per time step, or start with an [Embedding] layer",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
@@ -90,6 +90,33 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor EmbeddingNotFirst = new(
+        id: "NRNN0011",
+        title: "Embedding must be the single first layer",
+        messageFormat: "[Embedding] must appear once, as the first layer of '{0}', before every recurrent layer",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor StreamingBidirectional = new(
+        id: "NRNN0012",
+        title: "A bidirectional layer cannot stream",
+        messageFormat: "'{0}' asks for streaming (Streaming = true) but layer {1} is bidirectional: its reverse direction needs the whole sequence before the first output, so there is no step-by-step State or Step",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InputSizeWithEmbedding = new(
+        id: "NRNN0013",
+        title: "InputSize conflicts with an embedding",
+        messageFormat: "'{0}' starts with an [Embedding], whose token ids are the inputs; remove InputSize from [RnnModel]",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>Reported by the compiler (through ObsoleteAttribute.DiagnosticId) where code uses streaming members of a bidirectional model.</summary>
+    public const string StreamingUseId = "NRNN0014";
 
     public static readonly DiagnosticDescriptor InternalError = new(
         id: "NRNN9999",

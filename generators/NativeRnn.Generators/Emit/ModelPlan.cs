@@ -137,8 +137,31 @@ internal sealed class LayerPlan
 
     public List<UnitPlan> Units { get; } = new();
 
-    /// <summary>Offset of this layer's h in the streaming state.</summary>
+    /// <summary>Offset of this layer's h in the streaming state (c follows for an LSTM).</summary>
     public int StateOffset { get; set; }
+
+    /// <summary>Elements of this layer in the streaming state: h, and c for an LSTM.</summary>
+    public int StateWidth => Kind == LayerKind.Lstm ? 2 * Hidden : Hidden;
+
+    /// <summary>Per row (step and sequence), what the forward pass keeps for the backward pass besides h_t.</summary>
+    public int CacheWidth => Kind switch
+    {
+        LayerKind.Lstm => 6 * Hidden,   // [i f g o | c | tanh c]
+        LayerKind.Gru => 4 * Hidden,    // [r z n | W_hn h + b_hn] or [r z n | r ⊙ h]
+        _ => 0,
+    };
+
+    /// <summary>Per sequence, the scratch one step needs (a GRU's recurrent pre-activations).</summary>
+    public int WorkWidth => Kind == LayerKind.Gru ? 3 * Hidden : 0;
+
+    /// <summary>Per row, ∂L/∂(gate pre-activations) in the backward pass (a simple RNN reuses its output gradient).</summary>
+    public int DzWidth => Kind == LayerKind.SimpleRnn ? 0 : Gates * Hidden;
+
+    /// <summary>Per row, a GRU's second gradient: ∂L/∂(W_hh h + b_hh), which differs from the input one in the n block.</summary>
+    public int Dz2Width => Kind == LayerKind.Gru ? 3 * Hidden : 0;
+
+    /// <summary>Parts of the per-sequence state regions of the tape: h0, hN, ∂h0, ∂hN (and the same for c).</summary>
+    public int StateParts => Kind == LayerKind.Lstm ? 8 : 4;
 
     public string Describe()
     {
@@ -167,6 +190,11 @@ internal sealed class ModelPlan
             Tensors.Add(tensor);
             offset += tensor.Length;
             return tensor;
+        }
+
+        if (model.HasEmbedding)
+        {
+            Embedding = Add(new TensorPlan("embedding.weight", "EmbeddingWeight", offset, model.Vocabulary, model.EmbeddingDimension, transposed: false));
         }
 
         int width = InputSize;
@@ -203,7 +231,7 @@ internal sealed class ModelPlan
         foreach (LayerPlan layer in Layers)
         {
             layer.StateOffset = state;
-            state += layer.Hidden * (layer.Kind == LayerKind.Lstm ? 2 : 1);
+            state += layer.StateWidth;
         }
 
         StateSize = state;
@@ -234,6 +262,24 @@ internal sealed class ModelPlan
 
     public IEnumerable<UnitPlan> Units => Layers.SelectMany(l => l.Units);
 
+    public TensorPlan? Embedding { get; }
+
+    public bool HasEmbedding => Embedding is not null;
+
+    /// <summary>The C# name of the width of <c>x_t</c>: <c>InputSize</c>, or <c>EmbeddingSize</c> for a token model.</summary>
+    public string InputWidthName => HasEmbedding ? "EmbeddingSize" : "InputSize";
+
+    /// <summary>The element type of the inputs: T, or int token ids.</summary>
+    public string InputSpan => HasEmbedding ? "global::System.ReadOnlySpan<int>" : ReadOnlySpan;
+
+    public int MaxCacheWidth => Layers.Max(l => l.CacheWidth);
+
+    public int MaxWorkWidth => Layers.Max(l => l.WorkWidth);
+
+    public int MaxDzWidth => Layers.Max(l => l.DzWidth);
+
+    public int MaxDz2Width => Layers.Max(l => l.Dz2Width);
+
     public TensorPlan? HeadWeight { get; }
 
     public TensorPlan? HeadBias { get; }
@@ -258,9 +304,9 @@ internal sealed class ModelPlan
 
     /// <summary>
     /// Steps per chunk in the streaming <c>Forward</c>: enough to amortise streaming <c>W_ih</c> over several
-    /// steps, while the two chunk buffers stay within 32 KiB of stack.
+    /// steps, while the chunk buffers (two layer outputs, a cache, the embedded inputs) stay within 64 KiB of stack.
     /// </summary>
-    public int ChunkSteps => Math.Max(1, Math.Min(64, 32768 / (2 * MaxLayerWidth * ElementSize)));
+    public int ChunkSteps => Math.Max(1, Math.Min(64, 65536 / (((2 * MaxLayerWidth) + MaxCacheWidth + (HasEmbedding ? InputSize : 0)) * ElementSize)));
 
     public int ElementSize => Model.Element == ElementKind.Double ? 8 : 4;
 

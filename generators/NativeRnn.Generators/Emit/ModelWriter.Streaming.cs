@@ -39,6 +39,25 @@ internal static partial class ModelWriter
             w.Outdent();
             w.WriteLine("};");
             w.WriteLine();
+            w.WriteLine("/// <summary>The cell state <c>c</c> of an LSTM layer.</summary>");
+            w.WriteLine("/// <param name=\"layer\">Layer index, 0 at the bottom.</param>");
+            w.WriteLine("/// <returns>A view of the layer's <c>c</c> inside this state.</returns>");
+            w.WriteLine("/// <exception cref=\"global::System.InvalidOperationException\">The layer is not an LSTM.</exception>");
+            w.WriteLine("[global::System.Diagnostics.CodeAnalysis.UnscopedRef]");
+            w.WriteLine($"public {plan.Span} Cell(int layer) => layer switch");
+            w.WriteLine("{");
+            w.Indent();
+            foreach (LayerPlan layer in plan.Layers)
+            {
+                w.WriteLine(layer.Kind == LayerKind.Lstm
+                    ? $"{layer.Index} => All.Slice({layer.StateOffset + layer.Hidden}, {layer.Hidden}),"
+                    : $"{layer.Index} => throw new global::System.InvalidOperationException(\"Layer {layer.Index} is not an LSTM layer and has no cell state.\"),");
+            }
+
+            w.WriteLine($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"The model has {plan.Layers.Count} layer(s).\"),");
+            w.Outdent();
+            w.WriteLine("};");
+            w.WriteLine();
             w.WriteLine("/// <summary>Sets every element to zero: the state before the first step.</summary>");
             w.WriteLine("public void Reset() => All.Clear();");
             w.WriteLine();
@@ -49,19 +68,51 @@ internal static partial class ModelWriter
         w.WriteLine();
     }
 
-    /// <summary>Writes one call per layer (and the head) that carries a chunk of rows through the model.</summary>
+    /// <summary>
+    /// For a model that cannot stream, members with the streaming names whose use is a compile error
+    /// NRNN0014 that says why, instead of a bare "no such member".
+    /// </summary>
+    private static void WriteNoStreaming(IndentedTextWriter w, ModelPlan plan)
+    {
+        string message = $"{Diagnostics.DiagnosticDescriptors.StreamingUseId}: {plan.Model.Hierarchy.Name} has a bidirectional layer, whose reverse direction needs the whole sequence, so it cannot run step by step. Run whole sequences with Forward(Tape, …).";
+        string obsolete = $"[global::System.Obsolete(\"{message}\", true, DiagnosticId = \"{Diagnostics.DiagnosticDescriptors.StreamingUseId}\")]";
+        w.WriteLine("// ─────────── No streaming: a bidirectional layer needs the whole sequence ───────────");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Not available: this model has a bidirectional layer and cannot run step by step (NRNN0014).</summary>");
+        w.WriteLine(obsolete);
+        w.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        using (w.Block("public struct State"))
+        {
+        }
+
+        w.WriteLine();
+        string input = plan.HasEmbedding ? "int token" : $"{plan.ReadOnlySpan} input";
+        w.WriteLine("/// <summary>Not available: this model has a bidirectional layer and cannot run step by step (NRNN0014).</summary>");
+        w.WriteLine($"/// <param name=\"state\">Unused.</param>");
+        w.WriteLine($"/// <param name=\"{(plan.HasEmbedding ? "token" : "input")}\">Unused.</param>");
+        w.WriteLine($"/// <param name=\"output\">Unused.</param>");
+        w.WriteLine(obsolete);
+        w.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        w.WriteLine($"public {Readonly(plan)}void Step(ref State state, {input}, {plan.Span} output) => throw new global::System.NotSupportedException(\"{message}\");");
+        w.WriteLine();
+    }
+
+    /// <summary>Writes one call per layer (and the head) that carries a chunk of one stream's rows through the model.</summary>
     private static void WriteStreamingLayers(IndentedTextWriter w, ModelPlan plan, string input, string output, string steps)
     {
         string previous = input;
-        string previousWidth = "InputSize";
+        string previousWidth = plan.InputWidthName;
+        string cache = plan.MaxCacheWidth > 0 ? "cache" : "default";
+        string work = plan.MaxWorkWidth > 0 ? "work" : "default";
         for (int k = 0; k < plan.Layers.Count; k++)
         {
             LayerPlan layer = plan.Layers[k];
             bool last = k == plan.Layers.Count - 1;
             string buffer = last && !plan.HasHead ? output : (k % 2 == 0 ? "a" : "b");
             string h = $"s.Slice({layer.StateOffset}, {layer.Hidden})";
-            w.WriteLine($"// Layer {k}: {previous} → {buffer}, state h_{k} updated in place.");
-            w.WriteLine($"{layer.Units[0].Name}Forward(p, {previous}, {previousWidth}, {buffer}, {layer.Hidden}, {h}, {h}, {steps}, 1);");
+            string c = layer.Kind == LayerKind.Lstm ? $"s.Slice({layer.StateOffset + layer.Hidden}, {layer.Hidden})" : "default";
+            w.WriteLine($"// Layer {k}: {previous} → {buffer}; the layer's state is updated in place.");
+            w.WriteLine($"{layer.Units[0].Name}Forward(p, {previous}, {previousWidth}, {buffer}, {layer.Hidden}, {h}, {h}, {c}, {c}, {(layer.CacheWidth > 0 ? cache : "default")}, {(layer.WorkWidth > 0 ? work : "default")}, {steps}, 1);");
             previous = buffer;
             previousWidth = N(layer.Hidden);
         }
@@ -73,32 +124,67 @@ internal static partial class ModelWriter
         }
     }
 
+    private static void WriteStreamingBuffers(IndentedTextWriter w, ModelPlan plan, int rows)
+    {
+        w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
+        if (plan.Layers.Count > 1)
+        {
+            w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
+        }
+
+        if (plan.MaxCacheWidth > 0)
+        {
+            w.WriteLine($"{plan.Span} cache = stackalloc {plan.T}[{rows * plan.MaxCacheWidth}];");
+        }
+
+        if (plan.MaxWorkWidth > 0)
+        {
+            w.WriteLine($"{plan.Span} work = stackalloc {plan.T}[{plan.MaxWorkWidth}];");
+        }
+    }
+
     private static void WriteStep(IndentedTextWriter w, ModelPlan plan)
     {
         string ro = Readonly(plan);
+        bool tokens = plan.HasEmbedding;
+        string input = tokens ? "int token" : $"{plan.ReadOnlySpan} input";
+        string arguments = tokens ? "token" : "input";
         w.WriteLine("/// <summary>");
-        w.WriteLine("/// Advances one stream by one time step: reads <c>x_t</c>, updates <paramref name=\"state\"/> from");
+        w.WriteLine($"/// Advances one stream by one time step: reads {(tokens ? "a token" : "<c>x_t</c>")}, updates <paramref name=\"state\"/> from");
         w.WriteLine("/// <c>h_{t−1}</c> to <c>h_t</c> in every layer and writes the output <c>y_t</c>. Allocates nothing.");
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <param name=\"state\">The stream's state, updated in place.</param>");
-        w.WriteLine("/// <param name=\"input\"><c>x_t</c>, <see cref=\"InputSize\"/> finite values.</param>");
+        w.WriteLine(tokens
+            ? "/// <param name=\"token\">The token id, in <c>[0, Vocabulary)</c>.</param>"
+            : "/// <param name=\"input\"><c>x_t</c>, <see cref=\"InputSize\"/> finite values.</param>");
         w.WriteLine("/// <param name=\"output\">Receives <c>y_t</c>, <see cref=\"OutputSize\"/> values.</param>");
-        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the input is not finite; the state is unchanged.</exception>");
-        w.WriteLine($"public {ro}void Step(ref State state, {plan.ReadOnlySpan} input, {plan.Span} output) => StepCore(state, input, output);");
+        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the input is {(tokens ? "not a token id" : "not finite")}; the state is unchanged.</exception>");
+        w.WriteLine($"public {ro}void Step(ref State state, {input}, {plan.Span} output) => StepCore(state, {arguments}, output);");
         w.WriteLine();
-        using (w.Block($"private {ro}void StepCore({plan.Span} s, {plan.ReadOnlySpan} input, {plan.Span} output)"))
+        using (w.Block($"private {ro}void StepCore({plan.Span} s, {input}, {plan.Span} output)"))
         {
-            w.WriteLine($"{Guard}.Length(input.Length, InputSize, nameof(input), \"[InputSize]\");");
-            w.WriteLine($"{Guard}.Length(output.Length, OutputSize, nameof(output), \"[OutputSize]\");");
-            w.WriteLine($"{Guard}.Finite(input, nameof(input));");
-            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
-            w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{plan.MaxLayerWidth}];");
-            if (plan.Layers.Count > 1)
+            if (tokens)
             {
-                w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{plan.MaxLayerWidth}];");
+                using (w.Block("if ((uint)token >= Vocabulary)"))
+                {
+                    w.WriteLine("throw new global::System.ArgumentOutOfRangeException(nameof(token), token, $\"The vocabulary has ids 0 to {Vocabulary - 1}.\");");
+                }
+            }
+            else
+            {
+                w.WriteLine($"{Guard}.Length(input.Length, InputSize, nameof(input), \"[InputSize]\");");
+                w.WriteLine($"{Guard}.Finite(input, nameof(input));");
             }
 
-            WriteStreamingLayers(w, plan, "input", "output", "1");
+            w.WriteLine($"{Guard}.Length(output.Length, OutputSize, nameof(output), \"[OutputSize]\");");
+            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
+            if (tokens)
+            {
+                w.WriteLine($"{plan.ReadOnlySpan} x = p.Slice({plan.Embedding!.OffsetName} + (token * EmbeddingSize), EmbeddingSize); // x_t = E[token]");
+            }
+
+            WriteStreamingBuffers(w, plan, 1);
+            WriteStreamingLayers(w, plan, tokens ? "x" : "input", "output", "1");
         }
 
         w.WriteLine();
@@ -108,34 +194,56 @@ internal static partial class ModelWriter
     {
         string ro = Readonly(plan);
         int chunk = plan.ChunkSteps;
+        bool tokens = plan.HasEmbedding;
+        string inputs = tokens ? "global::System.ReadOnlySpan<int> tokens" : $"{plan.ReadOnlySpan} inputs";
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Runs one stream over a whole sequence, continuing from <paramref name=\"state\"/>: the same result as");
         w.WriteLine("/// <see cref=\"Step\"/> once per step, but each layer's input projection <c>W_ih x_t</c> is computed for");
         w.WriteLine($"/// {chunk} steps at a time, so the input weights are read once per chunk. Allocates nothing.");
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <param name=\"state\">The stream's state, advanced to the end of the sequence.</param>");
-        w.WriteLine("/// <param name=\"inputs\"><c>[steps, InputSize]</c>, finite.</param>");
+        w.WriteLine(tokens
+            ? "/// <param name=\"tokens\">The token ids, each in <c>[0, Vocabulary)</c>.</param>"
+            : "/// <param name=\"inputs\"><c>[steps, InputSize]</c>, finite.</param>");
         w.WriteLine("/// <param name=\"outputs\">Receives <c>[steps, OutputSize]</c>.</param>");
-        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or an input is not finite; the state is unchanged.</exception>");
-        w.WriteLine($"public {ro}void Forward(ref State state, {plan.ReadOnlySpan} inputs, {plan.Span} outputs) => ForwardCore(state, inputs, outputs);");
+        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong or an input is {(tokens ? "not a token id" : "not finite")}; the state is unchanged.</exception>");
+        w.WriteLine($"public {ro}void Forward(ref State state, {inputs}, {plan.Span} outputs) => ForwardCore(state, {(tokens ? "tokens" : "inputs")}, outputs);");
         w.WriteLine();
-        using (w.Block($"private {ro}void ForwardCore({plan.Span} s, {plan.ReadOnlySpan} inputs, {plan.Span} outputs)"))
+        using (w.Block($"private {ro}void ForwardCore({plan.Span} s, {inputs}, {plan.Span} outputs)"))
         {
-            w.WriteLine("int steps = inputs.Length / InputSize;");
-            w.WriteLine($"{Guard}.Length(inputs.Length, (long)steps * InputSize, nameof(inputs), \"[steps, InputSize]\");");
-            w.WriteLine($"{Guard}.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), \"[steps, OutputSize]\");");
-            w.WriteLine($"{Guard}.Finite(inputs, nameof(inputs));");
-            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
-            w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{chunk * plan.MaxLayerWidth}];");
-            if (plan.Layers.Count > 1)
+            if (tokens)
             {
-                w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{chunk * plan.MaxLayerWidth}];");
+                w.WriteLine("int steps = tokens.Length;");
+                w.WriteLine($"{Rows}.CheckTokens(tokens, Vocabulary);");
+            }
+            else
+            {
+                w.WriteLine("int steps = inputs.Length / InputSize;");
+                w.WriteLine($"{Guard}.Length(inputs.Length, (long)steps * InputSize, nameof(inputs), \"[steps, InputSize]\");");
+                w.WriteLine($"{Guard}.Finite(inputs, nameof(inputs));");
+            }
+
+            w.WriteLine($"{Guard}.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), \"[steps, OutputSize]\");");
+            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
+            WriteStreamingBuffers(w, plan, chunk);
+            if (tokens)
+            {
+                w.WriteLine($"{plan.Span} embedded = stackalloc {plan.T}[{chunk} * EmbeddingSize];");
             }
 
             using (w.Block($"for (int t0 = 0; t0 < steps; t0 += {chunk})"))
             {
                 w.WriteLine($"int n = global::System.Math.Min({chunk}, steps - t0);");
-                w.WriteLine($"{plan.ReadOnlySpan} x = inputs.Slice(t0 * InputSize, n * InputSize);");
+                if (tokens)
+                {
+                    w.WriteLine($"{plan.Span} x = embedded.Slice(0, n * EmbeddingSize);");
+                    w.WriteLine($"{Rows}.Gather({plan.Embedding!.In("p")}, EmbeddingSize, tokens.Slice(t0, n), x); // x_t = E[token_t]");
+                }
+                else
+                {
+                    w.WriteLine($"{plan.ReadOnlySpan} x = inputs.Slice(t0 * InputSize, n * InputSize);");
+                }
+
                 w.WriteLine($"{plan.Span} y = outputs.Slice(t0 * OutputSize, n * OutputSize);");
                 WriteStreamingLayers(w, plan, "x", "y", "n");
             }

@@ -13,16 +13,20 @@ internal static partial class ModelWriter
         "InitialCell", "FinalCell", "InitialCellGradient", "FinalCellGradient",
     };
 
-    private static int PartsOf(LayerPlan layer) => layer.Kind == LayerKind.Lstm ? 8 : 4;
+    private static int PartsOf(LayerPlan layer) => layer.StateParts;
 
-    /// <summary>Row-region widths of the tape: the inputs, their gradient, and each layer's outputs and output gradients.</summary>
-    private static int RowWidth(ModelPlan plan) => (2 * plan.InputSize) + plan.Layers.Sum(l => 2 * l.OutputWidth);
+    /// <summary>
+    /// Row-region widths of the tape: the inputs and their gradient, each layer's outputs and output
+    /// gradients, each unit's cache, and the two shared gate-gradient regions.
+    /// </summary>
+    private static int RowWidth(ModelPlan plan)
+        => (2 * plan.InputSize) + plan.Layers.Sum(l => (2 * l.OutputWidth) + (l.Directions * l.CacheWidth)) + plan.MaxDzWidth + plan.MaxDz2Width;
 
     private static void WriteTape(IndentedTextWriter w, ModelPlan plan)
     {
         string name = plan.Model.Hierarchy.Name;
         int rowWidth = RowWidth(plan);
-        int stateWidth = plan.Units.Sum(u => PartsOf(u.Layer) * u.Layer.Hidden);
+        int stateWidth = plan.Units.Sum(u => PartsOf(u.Layer) * u.Layer.Hidden) + plan.MaxWorkWidth;
 
         w.WriteLine("// ──────────────────────────── Training ────────────────────────────");
         w.WriteLine();
@@ -37,6 +41,11 @@ internal static partial class ModelWriter
         using (w.Block($"public sealed class Tape : global::NativeRnn.IRecurrentTape<{plan.T}>"))
         {
             w.WriteLine($"internal readonly {plan.T}[] Buffer;");
+            if (plan.HasEmbedding)
+            {
+                w.WriteLine("internal readonly int[] Tokens;");
+            }
+
             w.WriteLine();
             w.WriteLine("/// <summary>Allocates a tape for sequences of up to <paramref name=\"maxSteps\"/> steps, <paramref name=\"maxBatch\"/> at a time.</summary>");
             w.WriteLine("/// <param name=\"maxSteps\">Longest sequence (chunk) length, positive.</param>");
@@ -55,6 +64,11 @@ internal static partial class ModelWriter
 
                 w.WriteLine();
                 w.WriteLine($"Buffer = new {plan.T}[size];");
+                if (plan.HasEmbedding)
+                {
+                    w.WriteLine("Tokens = new int[rows];");
+                }
+
                 w.WriteLine("RowCapacity = (int)rows;");
                 w.WriteLine("MaxSteps = Steps = maxSteps;");
                 w.WriteLine("MaxBatch = Batch = maxBatch;");
@@ -88,11 +102,37 @@ internal static partial class ModelWriter
             {
                 w.WriteLine($"internal int Y{layer.Index}Offset => RowCapacity * {column}; // [rows, {layer.OutputWidth}] layer {layer.Index} outputs h_t");
                 column += layer.OutputWidth;
-                w.WriteLine($"internal int DY{layer.Index}Offset => RowCapacity * {column}; // [rows, {layer.OutputWidth}] ∂L/∂h_t, then ∂L/∂z_t");
+                w.WriteLine($"internal int DY{layer.Index}Offset => RowCapacity * {column}; // [rows, {layer.OutputWidth}] ∂L/∂h_t");
                 column += layer.OutputWidth;
+                if (layer.CacheWidth > 0)
+                {
+                    foreach (UnitPlan unit in layer.Units)
+                    {
+                        w.WriteLine($"internal int {unit.Name}CacheOffset => RowCapacity * {column}; // [rows, {layer.CacheWidth}] what backward needs");
+                        column += layer.CacheWidth;
+                    }
+                }
+            }
+
+            if (plan.MaxDzWidth > 0)
+            {
+                w.WriteLine($"internal int DZOffset => RowCapacity * {column}; // [rows, {plan.MaxDzWidth}] ∂L/∂(gate pre-activations), one unit at a time");
+                column += plan.MaxDzWidth;
+            }
+
+            if (plan.MaxDz2Width > 0)
+            {
+                w.WriteLine($"internal int DZ2Offset => RowCapacity * {column}; // [rows, {plan.MaxDz2Width}] a GRU's ∂L/∂(recurrent pre-activations)");
+                column += plan.MaxDz2Width;
             }
 
             w.WriteLine($"internal int StatesOffset => RowCapacity * {column};");
+            int statesWidth = stateWidth - plan.MaxWorkWidth;
+            if (plan.MaxWorkWidth > 0)
+            {
+                w.WriteLine($"internal int WorkOffset => StatesOffset + (MaxBatch * {statesWidth}); // [batch, {plan.MaxWorkWidth}] one step's scratch");
+            }
+
             w.WriteLine($"internal int ScratchOffset => StatesOffset + (MaxBatch * {stateWidth});");
             w.WriteLine();
 
@@ -137,8 +177,10 @@ internal static partial class ModelWriter
                 w.WriteLine();
             }
 
-            w.WriteLine($"/// <summary><c>∂L/∂x_t</c> after the last backward pass, <c>[Steps, Batch, InputSize]</c>.</summary>");
-            w.WriteLine($"public {plan.ReadOnlySpan} InputGradients => global::System.MemoryExtensions.AsSpan(Buffer, DXOffset, Steps * Batch * InputSize);");
+            w.WriteLine(plan.HasEmbedding
+                ? "/// <summary><c>∂L/∂x_t</c> for the embedded inputs <c>x_t = E[token_t]</c> after the last backward pass, <c>[Steps, Batch, EmbeddingSize]</c>.</summary>"
+                : "/// <summary><c>∂L/∂x_t</c> after the last backward pass, <c>[Steps, Batch, InputSize]</c>.</summary>");
+            w.WriteLine($"public {plan.ReadOnlySpan} InputGradients => global::System.MemoryExtensions.AsSpan(Buffer, DXOffset, Steps * Batch * {plan.InputWidthName});");
             w.WriteLine();
             w.WriteLine("/// <summary>The outputs <c>h_t</c> of a layer in the last forward pass, <c>[Steps, Batch, D·H]</c> (a bidirectional layer: forward then reverse).</summary>");
             w.WriteLine("/// <param name=\"layer\">Layer index, 0 at the bottom.</param>");
@@ -218,21 +260,33 @@ internal static partial class ModelWriter
     private static void WriteTrainingForward(IndentedTextWriter w, ModelPlan plan)
     {
         string ro = Readonly(plan);
+        bool tokens = plan.HasEmbedding;
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Training forward pass over <c>tape.Steps</c> steps of <c>tape.Batch</c> sequences, starting from the tape's");
         w.WriteLine("/// initial states; records into <paramref name=\"tape\"/> what <see cref=\"Backward\"/> needs. Allocates nothing.");
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <param name=\"tape\">Records the pass; its shape gives the number of steps and sequences.</param>");
-        w.WriteLine("/// <param name=\"inputs\">Time-major <c>[Steps, Batch, InputSize]</c>, finite.</param>");
+        w.WriteLine(tokens
+            ? "/// <param name=\"tokens\">Time-major <c>[Steps, Batch]</c> token ids, each in <c>[0, Vocabulary)</c>.</param>"
+            : "/// <param name=\"inputs\">Time-major <c>[Steps, Batch, InputSize]</c>, finite.</param>");
         w.WriteLine("/// <param name=\"outputs\">Receives time-major <c>[Steps, Batch, OutputSize]</c>.</param>");
-        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, or an input or initial state is not finite.</exception>");
-        using (w.Block($"public {ro}void Forward(Tape tape, {plan.ReadOnlySpan} inputs, {plan.Span} outputs)"))
+        w.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, an input is invalid or an initial state is not finite.</exception>");
+        using (w.Block($"public {ro}void Forward(Tape tape, {plan.InputSpan} {(tokens ? "tokens" : "inputs")}, {plan.Span} outputs)"))
         {
             w.WriteLine("global::System.ArgumentNullException.ThrowIfNull(tape);");
             w.WriteLine("int steps = tape.Steps, batch = tape.Batch, rows = steps * batch;");
-            w.WriteLine($"{Guard}.Length(inputs.Length, (long)rows * InputSize, nameof(inputs), \"[tape.Steps, tape.Batch, InputSize]\");");
+            if (tokens)
+            {
+                w.WriteLine($"{Guard}.Length(tokens.Length, rows, nameof(tokens), \"[tape.Steps, tape.Batch]\");");
+                w.WriteLine($"{Rows}.CheckTokens(tokens, Vocabulary);");
+            }
+            else
+            {
+                w.WriteLine($"{Guard}.Length(inputs.Length, (long)rows * InputSize, nameof(inputs), \"[tape.Steps, tape.Batch, InputSize]\");");
+                w.WriteLine($"{Guard}.Finite(inputs, nameof(inputs));");
+            }
+
             w.WriteLine($"{Guard}.Length(outputs.Length, (long)rows * OutputSize, nameof(outputs), \"[tape.Steps, tape.Batch, OutputSize]\");");
-            w.WriteLine($"{Guard}.Finite(inputs, nameof(inputs));");
             foreach (UnitPlan unit in plan.Units)
             {
                 w.WriteLine($"{Guard}.Finite<{plan.T}>(tape.Region({unit.Layer.Index}, {unit.Direction}, 0), \"tape.InitialHidden({unit.Layer.Index}, {unit.Direction})\");");
@@ -246,10 +300,24 @@ internal static partial class ModelWriter
             w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
             w.WriteLine($"{plan.Span} m = tape.Buffer;");
             w.WriteLine("tape.Recorded = false;");
-            w.WriteLine($"{plan.Span} x = {Slice("XOffset", "rows * InputSize")};");
-            w.WriteLine("inputs.CopyTo(x);");
+            w.WriteLine($"{plan.Span} x = {Slice("XOffset", $"rows * {plan.InputWidthName}")};");
+            if (tokens)
+            {
+                w.WriteLine("tokens.CopyTo(tape.Tokens);");
+                w.WriteLine($"{Rows}.Gather({plan.Embedding!.In("p")}, EmbeddingSize, tokens, x); // x_t = E[token_t]");
+            }
+            else
+            {
+                w.WriteLine("inputs.CopyTo(x);");
+            }
+
+            if (plan.MaxWorkWidth > 0)
+            {
+                w.WriteLine($"{plan.Span} work = {Slice("WorkOffset", $"batch * {plan.MaxWorkWidth}")};");
+            }
+
             string previous = "x";
-            string previousWidth = "InputSize";
+            string previousWidth = plan.InputWidthName;
             foreach (LayerPlan layer in plan.Layers)
             {
                 string y = $"y{layer.Index}";
@@ -258,8 +326,14 @@ internal static partial class ModelWriter
                 w.WriteLine($"{plan.Span} {y} = {Slice($"Y{layer.Index}Offset", $"rows * {layer.OutputWidth}")};");
                 foreach (UnitPlan unit in layer.Units)
                 {
-                    string yu = unit.Direction == 0 ? y : $"{y}.Slice({unit.OutputColumn})";
-                    w.WriteLine($"{unit.Name}Forward(p, {previous}, {previousWidth}, {yu}, {layer.OutputWidth}, tape.Region({layer.Index}, {unit.Direction}, 0), tape.Region({layer.Index}, {unit.Direction}, 1), steps, batch);");
+                    int k = layer.Index, d = unit.Direction;
+                    string yu = d == 0 ? y : $"{y}.Slice({unit.OutputColumn})";
+                    bool lstm = layer.Kind == LayerKind.Lstm;
+                    string c0 = lstm ? $"tape.Region({k}, {d}, 4)" : "default";
+                    string cN = lstm ? $"tape.Region({k}, {d}, 5)" : "default";
+                    string cache = layer.CacheWidth > 0 ? Slice($"{unit.Name}CacheOffset", $"rows * {layer.CacheWidth}") : "default";
+                    string work = layer.WorkWidth > 0 ? "work" : "default";
+                    w.WriteLine($"{unit.Name}Forward(p, {previous}, {previousWidth}, {yu}, {layer.OutputWidth}, tape.Region({k}, {d}, 0), tape.Region({k}, {d}, 1), {c0}, {cN}, {cache}, {work}, steps, batch);");
                 }
 
                 previous = y;
@@ -353,26 +427,42 @@ internal static partial class ModelWriter
             for (int k = plan.Layers.Count - 1; k >= 0; k--)
             {
                 LayerPlan layer = plan.Layers[k];
-                string x = k == 0 ? Slice("XOffset", "rows * InputSize") : Slice($"Y{k - 1}Offset", $"rows * {plan.Layers[k - 1].OutputWidth}");
+                string x = k == 0 ? Slice("XOffset", $"rows * {plan.InputWidthName}") : Slice($"Y{k - 1}Offset", $"rows * {plan.Layers[k - 1].OutputWidth}");
                 string dxName = k == 0 ? "dx" : $"dy{k - 1}";
-                string dxSlice = k == 0 ? Slice("DXOffset", "rows * InputSize") : Slice($"DY{k - 1}Offset", $"rows * {plan.Layers[k - 1].OutputWidth}");
-                string xWidth = k == 0 ? "InputSize" : N(plan.Layers[k - 1].OutputWidth);
+                string dxSlice = k == 0 ? Slice("DXOffset", $"rows * {plan.InputWidthName}") : Slice($"DY{k - 1}Offset", $"rows * {plan.Layers[k - 1].OutputWidth}");
+                string xWidth = k == 0 ? plan.InputWidthName : N(plan.Layers[k - 1].OutputWidth);
                 w.WriteLine();
                 w.WriteLine($"// Layer {k} ({layer.Describe()}): ∂L/∂h_t → ∂L/∂{(k == 0 ? "x_t" : $"h_t of layer {k - 1}")}, and the layer's gradients.");
                 w.WriteLine($"{plan.Span} {dxName} = {dxSlice};");
                 w.WriteLine($"{dxName}.Clear();");
                 foreach (UnitPlan unit in layer.Units)
                 {
+                    int d = unit.Direction;
                     string y = Slice($"Y{k}Offset", $"rows * {layer.OutputWidth}");
                     string dy = $"dy{k}";
-                    if (unit.Direction == 1)
+                    if (d == 1)
                     {
                         y += $".Slice({unit.OutputColumn})";
                         dy += $".Slice({unit.OutputColumn})";
                     }
 
-                    w.WriteLine($"{unit.Name}Backward(p, gradients, {x}, {xWidth}, {y}, {dy}, {layer.OutputWidth}, tape.Region({k}, {unit.Direction}, 0), tape.Region({k}, {unit.Direction}, 3), tape.Region({k}, {unit.Direction}, 2), {dxName}, {xWidth}, scratch, steps, batch);");
+                    bool lstm = layer.Kind == LayerKind.Lstm;
+                    string c0 = lstm ? $"tape.Region({k}, {d}, 4)" : "default";
+                    string dcN = lstm ? $"tape.Region({k}, {d}, 7)" : "default";
+                    string dc0 = lstm ? $"tape.Region({k}, {d}, 6)" : "default";
+                    string cache = layer.CacheWidth > 0 ? Slice($"{unit.Name}CacheOffset", $"rows * {layer.CacheWidth}") : "default";
+                    string dz = layer.DzWidth > 0 ? Slice("DZOffset", $"rows * {layer.DzWidth}") : "default";
+                    string dz2 = layer.Dz2Width > 0 ? Slice("DZ2Offset", $"rows * {layer.Dz2Width}") : "default";
+                    string work = layer.WorkWidth > 0 ? Slice("WorkOffset", $"batch * {plan.MaxWorkWidth}") : "default";
+                    w.WriteLine($"{unit.Name}Backward(p, gradients, {x}, {xWidth}, {y}, {dy}, {layer.OutputWidth}, tape.Region({k}, {d}, 0), tape.Region({k}, {d}, 3), tape.Region({k}, {d}, 2), {c0}, {dcN}, {dc0}, {cache}, {dxName}, {xWidth}, {dz}, {dz2}, {work}, scratch, steps, batch);");
                 }
+            }
+
+            if (plan.HasEmbedding)
+            {
+                w.WriteLine();
+                w.WriteLine("// Embedding: ∂L/∂E[token] += ∂L/∂x_t for every row that read it.");
+                w.WriteLine($"{Rows}.ScatterAdd(dx, EmbeddingSize, global::System.MemoryExtensions.AsSpan(tape.Tokens, 0, rows), {plan.Embedding!.In("gradients")}, EmbeddingSize);");
             }
         }
 

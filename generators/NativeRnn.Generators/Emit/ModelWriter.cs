@@ -41,7 +41,13 @@ internal static partial class ModelWriter
         }
 
         WriteTypeSummary(w, plan);
-        string contract = plan.Streaming ? "IStreamingModel" : "IRecurrentModel";
+        string contract = (plan.Streaming, plan.HasEmbedding) switch
+        {
+            (true, true) => "ITokenStreamingModel",
+            (true, false) => "IStreamingModel",
+            (false, true) => "ITokenSequenceModel",
+            _ => "ISequenceModel",
+        };
         using (w.Block($"partial {hierarchy.Keyword} {hierarchy.Name} : global::NativeRnn.{contract}<{plan.T}>"))
         {
             WriteShapes(w, plan);
@@ -53,6 +59,10 @@ internal static partial class ModelWriter
                 WriteStep(w, plan);
                 WriteStreamingForward(w, plan);
             }
+            else
+            {
+                WriteNoStreaming(w, plan);
+            }
 
             WriteTape(w, plan);
             WriteTrainingForward(w, plan);
@@ -61,7 +71,7 @@ internal static partial class ModelWriter
             {
                 foreach (UnitPlan unit in layer.Units)
                 {
-                    SimpleRnnWriter.Write(w, plan, unit);
+                    UnitWriter.Write(w, plan, unit);
                 }
             }
 
@@ -85,6 +95,11 @@ internal static partial class ModelWriter
         w.WriteLine("/// <remarks>");
         w.WriteLine("/// <para>Generated recurrent model, element type <c>" + plan.T + "</c>:</para>");
         w.WriteLine("/// <list type=\"number\">");
+        if (plan.HasEmbedding)
+        {
+            w.WriteLine($"/// <item><description>Embedding: {plan.Model.Vocabulary} tokens → {plan.InputSize}.</description></item>");
+        }
+
         foreach (LayerPlan layer in plan.Layers)
         {
             w.WriteLine($"/// <item><description>Layer {layer.Index}: {layer.Describe()}.</description></item>");
@@ -103,8 +118,20 @@ internal static partial class ModelWriter
     {
         w.WriteLine("// ───────────────────────────── Shapes ─────────────────────────────");
         w.WriteLine();
-        w.WriteLine("/// <summary>Features per time step: the length of <c>x_t</c>.</summary>");
-        w.WriteLine($"public const int InputSize = {plan.InputSize};");
+        if (plan.HasEmbedding)
+        {
+            w.WriteLine("/// <summary>Number of distinct tokens: the inputs are ids in <c>[0, Vocabulary)</c>.</summary>");
+            w.WriteLine($"public const int Vocabulary = {plan.Model.Vocabulary};");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Width of the embedded inputs <c>x_t = E[token_t]</c>.</summary>");
+            w.WriteLine($"public const int EmbeddingSize = {plan.InputSize};");
+        }
+        else
+        {
+            w.WriteLine("/// <summary>Features per time step: the length of <c>x_t</c>.</summary>");
+            w.WriteLine($"public const int InputSize = {plan.InputSize};");
+        }
+
         w.WriteLine();
         w.WriteLine(plan.HasHead
             ? "/// <summary>Outputs per time step: the length of the head's output <c>y_t</c>.</summary>"
@@ -124,7 +151,7 @@ internal static partial class ModelWriter
         w.WriteLine("public static global::NativeRnn.ModelDescription Description { get; } = new global::NativeRnn.ModelDescription(");
         w.Indent();
         w.WriteLine($"typeof({plan.T}),");
-        w.WriteLine("InputSize,");
+        w.WriteLine($"{plan.InputWidthName},");
         w.WriteLine("OutputSize,");
         w.WriteLine("new global::NativeRnn.LayerDescription[]");
         w.WriteLine("{");
@@ -137,7 +164,9 @@ internal static partial class ModelWriter
 
         w.Outdent();
         w.WriteLine("},");
-        w.WriteLine($"{plan.Model.HeadOutputs});");
+        w.WriteLine($"{plan.Model.HeadOutputs},");
+        w.WriteLine($"{plan.Model.Vocabulary},");
+        w.WriteLine($"{plan.Model.EmbeddingDimension});");
         w.Outdent();
         w.WriteLine();
     }
@@ -155,23 +184,36 @@ internal static partial class ModelWriter
         w.WriteLine();
         w.WriteLine($"{tape} {model}.CreateTape(int maxSteps, int maxBatch) => new Tape(maxSteps, maxBatch);");
         w.WriteLine();
-        w.WriteLine($"void {model}.Forward({tape} tape, {plan.ReadOnlySpan} inputs, {plan.Span} outputs) => Forward(OwnTape(tape), inputs, outputs);");
+        if (plan.HasEmbedding)
+        {
+            w.WriteLine($"int global::NativeRnn.ITokenSequenceModel<{t}>.Vocabulary => Vocabulary;");
+            w.WriteLine();
+            w.WriteLine($"void global::NativeRnn.ITokenSequenceModel<{t}>.Forward({tape} tape, global::System.ReadOnlySpan<int> tokens, {plan.Span} outputs) => Forward(OwnTape(tape), tokens, outputs);");
+        }
+        else
+        {
+            w.WriteLine($"void global::NativeRnn.ISequenceModel<{t}>.Forward({tape} tape, {plan.ReadOnlySpan} inputs, {plan.Span} outputs) => Forward(OwnTape(tape), inputs, outputs);");
+        }
+
         w.WriteLine();
         w.WriteLine($"void {model}.Backward({tape} tape, {plan.ReadOnlySpan} outputGradients, {plan.Span} gradients) => Backward(OwnTape(tape), outputGradients, gradients);");
         w.WriteLine();
         if (plan.Streaming)
         {
-            string streaming = $"global::NativeRnn.IStreamingModel<{t}>";
+            bool tokens = plan.HasEmbedding;
+            string streaming = tokens ? $"global::NativeRnn.ITokenStreamingModel<{t}>" : $"global::NativeRnn.IStreamingModel<{t}>";
+            string input = tokens ? "int input" : $"{plan.ReadOnlySpan} input";
+            string inputs = tokens ? "global::System.ReadOnlySpan<int> inputs" : $"{plan.ReadOnlySpan} inputs";
             w.WriteLine($"int {streaming}.StateSize => StateSize;");
             w.WriteLine();
-            using (w.Block($"void {streaming}.Step({plan.Span} state, {plan.ReadOnlySpan} input, {plan.Span} output)"))
+            using (w.Block($"void {streaming}.Step({plan.Span} state, {input}, {plan.Span} output)"))
             {
                 w.WriteLine($"{Guard}.Length(state.Length, StateSize, nameof(state), \"[StateSize]\");");
                 w.WriteLine("StepCore(state, input, output);");
             }
 
             w.WriteLine();
-            using (w.Block($"void {streaming}.Forward({plan.Span} state, {plan.ReadOnlySpan} inputs, {plan.Span} outputs)"))
+            using (w.Block($"void {streaming}.Forward({plan.Span} state, {inputs}, {plan.Span} outputs)"))
             {
                 w.WriteLine($"{Guard}.Length(state.Length, StateSize, nameof(state), \"[StateSize]\");");
                 w.WriteLine("ForwardCore(state, inputs, outputs);");

@@ -60,8 +60,13 @@ internal sealed record ModelInfo(
     HierarchyInfo Hierarchy,
     ElementKind Element,
     int InputSize,
+    int Vocabulary,
+    int EmbeddingDimension,
     EquatableArray<LayerInfo> Layers,
-    int HeadOutputs);
+    int HeadOutputs)
+{
+    public bool HasEmbedding => Vocabulary > 0;
+}
 
 /// <summary>The outcome of reading one declaration: a model when it is valid, and the diagnostics either way.</summary>
 internal sealed record ParseResult(ModelInfo? Model, EquatableArray<DiagnosticInfo> Diagnostics);

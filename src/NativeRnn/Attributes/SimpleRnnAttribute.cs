@@ -19,4 +19,10 @@ public sealed class SimpleRnnAttribute : Attribute
 
     /// <summary>The nonlinearity <c>g</c>; <see cref="NativeRnn.Activation.Tanh"/> by default.</summary>
     public Activation Activation { get; set; } = Activation.Tanh;
+
+    /// <summary>
+    /// Adds a second copy that reads the sequence backwards (parameters suffixed <c>_reverse</c>); the
+    /// layer's output is <c>[h_forward; h_reverse]</c>, 2·hidden wide. A bidirectional model has no streaming <c>Step</c>.
+    /// </summary>
+    public bool Bidirectional { get; set; }
 }

@@ -158,6 +158,62 @@ public static class Rows
         }
     }
 
+    /// <summary><c>x[r, :] ← table[tokens[r], :]</c>: an embedding lookup.</summary>
+    /// <param name="table">Row-major <c>[vocabulary, width]</c>.</param>
+    /// <param name="width">Columns of the table.</param>
+    /// <param name="tokens">Row indices, each in <c>[0, vocabulary)</c>.</param>
+    /// <param name="x">Receives <c>[tokens.Length, width]</c>, contiguous.</param>
+    /// <typeparam name="T">Element type.</typeparam>
+    /// <exception cref="ArgumentOutOfRangeException">A token is outside the table.</exception>
+    public static void Gather<T>(ReadOnlySpan<T> table, int width, ReadOnlySpan<int> tokens, Span<T> x)
+        where T : unmanaged
+    {
+        int vocabulary = table.Length / width;
+        CheckTokens(tokens, vocabulary);
+        Gemm.CheckMatrix(x.Length, tokens.Length, width, width, nameof(x));
+        for (int r = 0; r < tokens.Length; r++)
+        {
+            table.Slice(tokens[r] * width, width).CopyTo(x.Slice(r * width, width));
+        }
+    }
+
+    /// <summary><c>table[tokens[r], :] += x[r, :]</c>: the gradient of <see cref="Gather{T}"/>, summed over repeated tokens.</summary>
+    /// <param name="x">Rows <c>[tokens.Length, width]</c> with stride <paramref name="ldx"/>.</param>
+    /// <param name="ldx">Row stride of <paramref name="x"/>.</param>
+    /// <param name="tokens">Row indices, each in <c>[0, vocabulary)</c>.</param>
+    /// <param name="table">Row-major <c>[vocabulary, width]</c>, added to.</param>
+    /// <param name="width">Columns.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <exception cref="ArgumentOutOfRangeException">A token is outside the table.</exception>
+    public static void ScatterAdd<T>(ReadOnlySpan<T> x, int ldx, ReadOnlySpan<int> tokens, Span<T> table, int width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int vocabulary = table.Length / width;
+        CheckTokens(tokens, vocabulary);
+        Gemm.CheckMatrix(x.Length, tokens.Length, width, ldx, nameof(x));
+        ref T source = ref MemoryMarshal.GetReference(x);
+        ref T destination = ref MemoryMarshal.GetReference(table);
+        for (int r = 0; r < tokens.Length; r++)
+        {
+            ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref Unsafe.Add(ref source, r * ldx), ref Unsafe.Add(ref destination, tokens[r] * width), width);
+        }
+    }
+
+    /// <summary>Throws unless every token lies in <c>[0, vocabulary)</c>.</summary>
+    /// <param name="tokens">Token ids.</param>
+    /// <param name="vocabulary">Number of tokens.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A token is outside the vocabulary; the message gives its position.</exception>
+    public static void CheckTokens(ReadOnlySpan<int> tokens, int vocabulary)
+    {
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)vocabulary)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token {i} is {tokens[i]}, but the vocabulary has ids 0 to {vocabulary - 1}.");
+            }
+        }
+    }
+
     private static void CheckLength(int actual, int expected, string name)
     {
         if (actual != expected)

@@ -6,7 +6,8 @@ namespace NativeRnn;
 /// <summary>
 /// What every generated model offers, for code that works with any model: generic training loops,
 /// tools, tests. The generated type has the same members with its concrete types (its own
-/// <c>Tape</c>), which are what hot code should call.
+/// <c>Tape</c>), which are what hot code should call. A model also implements
+/// <see cref="ISequenceModel{T}"/> (real-valued inputs) or <see cref="ITokenSequenceModel{T}"/> (token ids).
 /// </summary>
 /// <typeparam name="T">The element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
 public interface IRecurrentModel<T>
@@ -27,22 +28,43 @@ public interface IRecurrentModel<T>
     /// <returns>The tape.</returns>
     IRecurrentTape<T> CreateTape(int maxSteps, int maxBatch = 1);
 
-    /// <summary>Training forward pass over real-valued inputs (see the generated <c>Forward(Tape, …)</c>).</summary>
-    /// <param name="tape">A tape of this model type.</param>
-    /// <param name="inputs">Time-major <c>[Steps, Batch, InputSize]</c>.</param>
-    /// <param name="outputs">Receives <c>[Steps, Batch, OutputSize]</c>.</param>
-    void Forward(IRecurrentTape<T> tape, ReadOnlySpan<T> inputs, Span<T> outputs);
-
     /// <summary>Backpropagation through time (see the generated <c>Backward</c>); adds to <paramref name="gradients"/>.</summary>
-    /// <param name="tape">A tape recorded by <see cref="Forward"/>.</param>
+    /// <param name="tape">A tape recorded by a training forward pass.</param>
     /// <param name="outputGradients"><c>[Steps, Batch, OutputSize]</c>.</param>
     /// <param name="gradients">A gradient block, added to.</param>
     void Backward(IRecurrentTape<T> tape, ReadOnlySpan<T> outputGradients, Span<T> gradients);
 }
 
-/// <summary>A model that also runs one stream step by step (every layer unidirectional).</summary>
+/// <summary>A model whose inputs are real-valued vectors of <c>InputSize</c> features.</summary>
 /// <typeparam name="T">The element type.</typeparam>
-public interface IStreamingModel<T> : IRecurrentModel<T>
+public interface ISequenceModel<T> : IRecurrentModel<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Training forward pass (see the generated <c>Forward(Tape, …)</c>).</summary>
+    /// <param name="tape">A tape of this model type.</param>
+    /// <param name="inputs">Time-major <c>[Steps, Batch, InputSize]</c>.</param>
+    /// <param name="outputs">Receives <c>[Steps, Batch, OutputSize]</c>.</param>
+    void Forward(IRecurrentTape<T> tape, ReadOnlySpan<T> inputs, Span<T> outputs);
+}
+
+/// <summary>A model whose inputs are token ids (its first layer is an embedding).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface ITokenSequenceModel<T> : IRecurrentModel<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Number of distinct tokens.</summary>
+    int Vocabulary { get; }
+
+    /// <summary>Training forward pass (see the generated <c>Forward(Tape, …)</c>).</summary>
+    /// <param name="tape">A tape of this model type.</param>
+    /// <param name="tokens">Time-major <c>[Steps, Batch]</c> token ids.</param>
+    /// <param name="outputs">Receives <c>[Steps, Batch, OutputSize]</c>.</param>
+    void Forward(IRecurrentTape<T> tape, ReadOnlySpan<int> tokens, Span<T> outputs);
+}
+
+/// <summary>A model over real-valued inputs that also runs one stream step by step (every layer unidirectional).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IStreamingModel<T> : ISequenceModel<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     /// <summary>Elements of the streaming state.</summary>
@@ -59,6 +81,27 @@ public interface IStreamingModel<T> : IRecurrentModel<T>
     /// <param name="inputs"><c>[steps, InputSize]</c>.</param>
     /// <param name="outputs">Receives <c>[steps, OutputSize]</c>.</param>
     void Forward(Span<T> state, ReadOnlySpan<T> inputs, Span<T> outputs);
+}
+
+/// <summary>A token model that also runs one stream step by step (every layer unidirectional).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface ITokenStreamingModel<T> : ITokenSequenceModel<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Elements of the streaming state.</summary>
+    int StateSize { get; }
+
+    /// <summary>One time step (see the generated <c>Step</c>).</summary>
+    /// <param name="state">The state, updated in place.</param>
+    /// <param name="token">The token id.</param>
+    /// <param name="output">Receives <c>y_t</c>.</param>
+    void Step(Span<T> state, int token, Span<T> output);
+
+    /// <summary>A whole sequence of one stream (see the generated streaming <c>Forward</c>).</summary>
+    /// <param name="state">The state, advanced in place.</param>
+    /// <param name="tokens">The token ids.</param>
+    /// <param name="outputs">Receives <c>[steps, OutputSize]</c>.</param>
+    void Forward(Span<T> state, ReadOnlySpan<int> tokens, Span<T> outputs);
 }
 
 /// <summary>The tape of a generated model, seen through an interface (see the generated <c>Tape</c>).</summary>

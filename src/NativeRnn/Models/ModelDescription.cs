@@ -40,8 +40,12 @@ public sealed class ModelDescription
     /// <param name="outputSize">Outputs per time step.</param>
     /// <param name="layers">The recurrent layers, bottom to top.</param>
     /// <param name="headOutputs">Outputs of the dense head, or 0 when there is none.</param>
-    public ModelDescription(Type elementType, int inputSize, int outputSize, LayerDescription[] layers, int headOutputs)
+    /// <param name="vocabulary">Tokens of the embedding, or 0 when the inputs are real-valued.</param>
+    /// <param name="embeddingDimension">Width of the embedding vectors, or 0.</param>
+    public ModelDescription(Type elementType, int inputSize, int outputSize, LayerDescription[] layers, int headOutputs, int vocabulary = 0, int embeddingDimension = 0)
     {
+        Vocabulary = vocabulary;
+        EmbeddingDimension = embeddingDimension;
         ArgumentNullException.ThrowIfNull(elementType);
         ArgumentNullException.ThrowIfNull(layers);
         ElementType = elementType;
@@ -54,8 +58,17 @@ public sealed class ModelDescription
     /// <summary><c>typeof(float)</c> or <c>typeof(double)</c>.</summary>
     public Type ElementType { get; }
 
-    /// <summary>Features per time step.</summary>
+    /// <summary>Features per time step (for a token model: the embedding's width).</summary>
     public int InputSize { get; }
+
+    /// <summary>Tokens of the embedding, or 0 when the inputs are real-valued.</summary>
+    public int Vocabulary { get; }
+
+    /// <summary>Width of the embedding vectors, or 0 when there is no embedding.</summary>
+    public int EmbeddingDimension { get; }
+
+    /// <summary>Whether the inputs are token ids.</summary>
+    public bool HasEmbedding => Vocabulary > 0;
 
     /// <summary>Outputs per time step.</summary>
     public int OutputSize { get; }
@@ -71,7 +84,7 @@ public sealed class ModelDescription
 
     /// <inheritdoc/>
     public override string ToString()
-        => $"{ElementType.Name}: {InputSize} → "
+        => $"{ElementType.Name}: {(HasEmbedding ? $"Embedding({Vocabulary}, {EmbeddingDimension})" : InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture))} → "
          + string.Join(" → ", Array.ConvertAll(_layers, l => $"{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden})"))
          + (HasHead ? $" → Dense({HeadOutputs})" : string.Empty);
 }

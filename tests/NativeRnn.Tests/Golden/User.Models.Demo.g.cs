@@ -41,7 +41,9 @@ namespace User.Models
                 new global::NativeRnn.LayerDescription(global::NativeRnn.LayerKind.SimpleRnn, 3, 8, global::NativeRnn.Activation.Tanh, false, true),
                 new global::NativeRnn.LayerDescription(global::NativeRnn.LayerKind.SimpleRnn, 8, 5, global::NativeRnn.Activation.Relu, false, true),
             },
-            2);
+            2,
+            0,
+            0);
 
         // ──────────────────────── Parameter layout ────────────────────────
         // One flat block; each tensor keeps its PyTorch name. Weights are stored transposed
@@ -147,6 +149,18 @@ namespace User.Models
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "The model has 2 layer(s)."),
             };
 
+            /// <summary>The cell state <c>c</c> of an LSTM layer.</summary>
+            /// <param name="layer">Layer index, 0 at the bottom.</param>
+            /// <returns>A view of the layer's <c>c</c> inside this state.</returns>
+            /// <exception cref="global::System.InvalidOperationException">The layer is not an LSTM.</exception>
+            [global::System.Diagnostics.CodeAnalysis.UnscopedRef]
+            public global::System.Span<float> Cell(int layer) => layer switch
+            {
+                0 => throw new global::System.InvalidOperationException("Layer 0 is not an LSTM layer and has no cell state."),
+                1 => throw new global::System.InvalidOperationException("Layer 1 is not an LSTM layer and has no cell state."),
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "The model has 2 layer(s)."),
+            };
+
             /// <summary>Sets every element to zero: the state before the first step.</summary>
             public void Reset() => All.Clear();
 
@@ -167,15 +181,15 @@ namespace User.Models
         private void StepCore(global::System.Span<float> s, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::NativeRnn.Kernels.Guard.Length(input.Length, InputSize, nameof(input), "[InputSize]");
-            global::NativeRnn.Kernels.Guard.Length(output.Length, OutputSize, nameof(output), "[OutputSize]");
             global::NativeRnn.Kernels.Guard.Finite(input, nameof(input));
+            global::NativeRnn.Kernels.Guard.Length(output.Length, OutputSize, nameof(output), "[OutputSize]");
             global::System.ReadOnlySpan<float> p = ParameterBlock;
             global::System.Span<float> a = stackalloc float[8];
             global::System.Span<float> b = stackalloc float[8];
-            // Layer 0: input → a, state h_0 updated in place.
-            Layer0Forward(p, input, InputSize, a, 8, s.Slice(0, 8), s.Slice(0, 8), 1, 1);
-            // Layer 1: a → b, state h_1 updated in place.
-            Layer1Forward(p, a, 8, b, 5, s.Slice(8, 5), s.Slice(8, 5), 1, 1);
+            // Layer 0: input → a; the layer's state is updated in place.
+            Layer0Forward(p, input, InputSize, a, 8, s.Slice(0, 8), s.Slice(0, 8), default, default, default, default, 1, 1);
+            // Layer 1: a → b; the layer's state is updated in place.
+            Layer1Forward(p, a, 8, b, 5, s.Slice(8, 5), s.Slice(8, 5), default, default, default, default, 1, 1);
             // Head: b → output.
             HeadForward(p, b, 5, output, 1);
         }
@@ -195,8 +209,8 @@ namespace User.Models
         {
             int steps = inputs.Length / InputSize;
             global::NativeRnn.Kernels.Guard.Length(inputs.Length, (long)steps * InputSize, nameof(inputs), "[steps, InputSize]");
-            global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), "[steps, OutputSize]");
             global::NativeRnn.Kernels.Guard.Finite(inputs, nameof(inputs));
+            global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), "[steps, OutputSize]");
             global::System.ReadOnlySpan<float> p = ParameterBlock;
             global::System.Span<float> a = stackalloc float[512];
             global::System.Span<float> b = stackalloc float[512];
@@ -205,10 +219,10 @@ namespace User.Models
                 int n = global::System.Math.Min(64, steps - t0);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(t0 * InputSize, n * InputSize);
                 global::System.Span<float> y = outputs.Slice(t0 * OutputSize, n * OutputSize);
-                // Layer 0: x → a, state h_0 updated in place.
-                Layer0Forward(p, x, InputSize, a, 8, s.Slice(0, 8), s.Slice(0, 8), n, 1);
-                // Layer 1: a → b, state h_1 updated in place.
-                Layer1Forward(p, a, 8, b, 5, s.Slice(8, 5), s.Slice(8, 5), n, 1);
+                // Layer 0: x → a; the layer's state is updated in place.
+                Layer0Forward(p, x, InputSize, a, 8, s.Slice(0, 8), s.Slice(0, 8), default, default, default, default, n, 1);
+                // Layer 1: a → b; the layer's state is updated in place.
+                Layer1Forward(p, a, 8, b, 5, s.Slice(8, 5), s.Slice(8, 5), default, default, default, default, n, 1);
                 // Head: b → y.
                 HeadForward(p, b, 5, y, n);
             }
@@ -268,9 +282,9 @@ namespace User.Models
             internal int XOffset => 0; // [rows, 3] inputs x_t
             internal int DXOffset => RowCapacity * 3; // [rows, 3] ∂L/∂x_t
             internal int Y0Offset => RowCapacity * 6; // [rows, 8] layer 0 outputs h_t
-            internal int DY0Offset => RowCapacity * 14; // [rows, 8] ∂L/∂h_t, then ∂L/∂z_t
+            internal int DY0Offset => RowCapacity * 14; // [rows, 8] ∂L/∂h_t
             internal int Y1Offset => RowCapacity * 22; // [rows, 5] layer 1 outputs h_t
-            internal int DY1Offset => RowCapacity * 27; // [rows, 5] ∂L/∂h_t, then ∂L/∂z_t
+            internal int DY1Offset => RowCapacity * 27; // [rows, 5] ∂L/∂h_t
             internal int StatesOffset => RowCapacity * 32;
             internal int ScratchOffset => StatesOffset + (MaxBatch * 52);
 
@@ -389,14 +403,14 @@ namespace User.Models
         /// <param name="tape">Records the pass; its shape gives the number of steps and sequences.</param>
         /// <param name="inputs">Time-major <c>[Steps, Batch, InputSize]</c>, finite.</param>
         /// <param name="outputs">Receives time-major <c>[Steps, Batch, OutputSize]</c>.</param>
-        /// <exception cref="global::System.ArgumentException">A length is wrong, or an input or initial state is not finite.</exception>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, an input is invalid or an initial state is not finite.</exception>
         public void Forward(Tape tape, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             global::System.ArgumentNullException.ThrowIfNull(tape);
             int steps = tape.Steps, batch = tape.Batch, rows = steps * batch;
             global::NativeRnn.Kernels.Guard.Length(inputs.Length, (long)rows * InputSize, nameof(inputs), "[tape.Steps, tape.Batch, InputSize]");
-            global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)rows * OutputSize, nameof(outputs), "[tape.Steps, tape.Batch, OutputSize]");
             global::NativeRnn.Kernels.Guard.Finite(inputs, nameof(inputs));
+            global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)rows * OutputSize, nameof(outputs), "[tape.Steps, tape.Batch, OutputSize]");
             global::NativeRnn.Kernels.Guard.Finite<float>(tape.Region(0, 0, 0), "tape.InitialHidden(0, 0)");
             global::NativeRnn.Kernels.Guard.Finite<float>(tape.Region(1, 0, 0), "tape.InitialHidden(1, 0)");
 
@@ -408,11 +422,11 @@ namespace User.Models
 
             // Layer 0 (simple RNN, tanh, 3 → 8): x → y0
             global::System.Span<float> y0 = m.Slice(tape.Y0Offset, rows * 8);
-            Layer0Forward(p, x, InputSize, y0, 8, tape.Region(0, 0, 0), tape.Region(0, 0, 1), steps, batch);
+            Layer0Forward(p, x, InputSize, y0, 8, tape.Region(0, 0, 0), tape.Region(0, 0, 1), default, default, default, default, steps, batch);
 
             // Layer 1 (simple RNN, relu, 8 → 5): y0 → y1
             global::System.Span<float> y1 = m.Slice(tape.Y1Offset, rows * 5);
-            Layer1Forward(p, y0, 8, y1, 5, tape.Region(1, 0, 0), tape.Region(1, 0, 1), steps, batch);
+            Layer1Forward(p, y0, 8, y1, 5, tape.Region(1, 0, 0), tape.Region(1, 0, 1), default, default, default, default, steps, batch);
 
             // Head: y1 → outputs
             HeadForward(p, y1, 5, outputs, rows);
@@ -462,23 +476,20 @@ namespace User.Models
             // Layer 1 (simple RNN, relu, 8 → 5): ∂L/∂h_t → ∂L/∂h_t of layer 0, and the layer's gradients.
             global::System.Span<float> dy0 = m.Slice(tape.DY0Offset, rows * 8);
             dy0.Clear();
-            Layer1Backward(p, gradients, m.Slice(tape.Y0Offset, rows * 8), 8, m.Slice(tape.Y1Offset, rows * 5), dy1, 5, tape.Region(1, 0, 0), tape.Region(1, 0, 3), tape.Region(1, 0, 2), dy0, 8, scratch, steps, batch);
+            Layer1Backward(p, gradients, m.Slice(tape.Y0Offset, rows * 8), 8, m.Slice(tape.Y1Offset, rows * 5), dy1, 5, tape.Region(1, 0, 0), tape.Region(1, 0, 3), tape.Region(1, 0, 2), default, default, default, default, dy0, 8, default, default, default, scratch, steps, batch);
 
             // Layer 0 (simple RNN, tanh, 3 → 8): ∂L/∂h_t → ∂L/∂x_t, and the layer's gradients.
             global::System.Span<float> dx = m.Slice(tape.DXOffset, rows * InputSize);
             dx.Clear();
-            Layer0Backward(p, gradients, m.Slice(tape.XOffset, rows * InputSize), InputSize, m.Slice(tape.Y0Offset, rows * 8), dy0, 8, tape.Region(0, 0, 0), tape.Region(0, 0, 3), tape.Region(0, 0, 2), dx, InputSize, scratch, steps, batch);
+            Layer0Backward(p, gradients, m.Slice(tape.XOffset, rows * InputSize), InputSize, m.Slice(tape.Y0Offset, rows * 8), dy0, 8, tape.Region(0, 0, 0), tape.Region(0, 0, 3), tape.Region(0, 0, 2), default, default, default, default, dx, InputSize, default, default, default, scratch, steps, batch);
         }
 
         // ───── Layer 0: simple RNN, tanh, 3 → 8 ─────
-        //   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t − 1} + b_hh)
+        //   h_t = tanh(W_ih x_t + b_ih + W_hh h_t−1 + b_hh)
         //   weight_ih_l0 [8, 3] and weight_hh_l0 [8, 8] are stored transposed.
 
-        /// <summary>
-        /// Forward over steps × batch rows: x [rows, 3] (stride ldx) → y [rows, 8] (stride ldy) holding h_t;
-        /// h0 [batch, 8] is h before the first step, hN [batch, 8] receives the last (may alias h0).
-        /// </summary>
-        private static void Layer0Forward(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, int ldx, global::System.Span<float> y, int ldy, global::System.ReadOnlySpan<float> h0, global::System.Span<float> hN, int steps, int batch)
+        /// <summary>Forward: x [rows, 3] → y [rows, 8] holding h_t (see <c>UnitWriter</c> for the shared signature).</summary>
+        private static void Layer0Forward(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, int ldx, global::System.Span<float> y, int ldy, global::System.ReadOnlySpan<float> h0, global::System.Span<float> hN, global::System.ReadOnlySpan<float> c0, global::System.Span<float> cN, global::System.Span<float> cache, global::System.Span<float> work, int steps, int batch)
         {
             int rows = steps * batch;
             int stride = batch * ldy;
@@ -488,7 +499,7 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.Broadcast(y, rows, 8, ldy, p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8));
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 8, 3, x, ldx, p.Slice(WeightIhL0Offset, 24), 8, y, ldy);
 
-            // h_t = tanh(z_t + W_hh h_{t − 1}), starting from h0.
+            // h_t = tanh(z_t + W_hh h_t−1), starting from h0.
             global::System.Span<float> yt = y.Slice((0) * stride);
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, h0, 8, whh, 8, yt, ldy);
             global::NativeRnn.Kernels.Activations.Tanh(yt, batch, 8, ldy);
@@ -503,12 +514,8 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.Copy(y.Slice((steps - 1) * stride), ldy, hN, 8, batch, 8);
         }
 
-        /// <summary>
-        /// Backward of <see cref="Layer0Forward"/>. dy [rows, 8] (stride ldy) holds ∂L/∂h_t from above and is
-        /// overwritten with ∂L/∂z_t; dhN is ∂L/∂h of the final state; dh0 receives ∂L/∂h0; dx [rows, 3] is added to.
-        /// Parameter gradients are added to g.
-        /// </summary>
-        private static void Layer0Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.Span<float> dx, int lddx, global::System.Span<float> scratch, int steps, int batch)
+        /// <summary>Backward of <see cref="Layer0Forward"/>: dy holds ∂L/∂h_t and becomes ∂L/∂z_t in place.</summary>
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, int steps, int batch)
         {
             int rows = steps * batch;
             int stride = batch * ldy;
@@ -519,44 +526,41 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.AddInto(dhN, 8, dy.Slice((steps - 1) * stride), ldy, batch, 8);
             dh0.Slice(0, batch * 8).Clear();
 
-            // BPTT, latest step first: ∂L/∂z_t = ∂L/∂h_t ⊙ (1 − h_t²);  ∂L/∂h_{t − 1} += ∂L/∂z_t · W_hh
+            // BPTT, latest step first: ∂L/∂z_t = ∂L/∂h_t ⊙ (1 − h_t²);  ∂L/∂h_t−1 += ∂L/∂z_t · W_hh
             for (int t = steps - 1; t > 0; t--)
             {
                 global::System.Span<float> dzt = dy.Slice(t * stride);
                 global::NativeRnn.Kernels.Activations.TanhBackward(y.Slice(t * stride), ldy, dzt, ldy, batch, 8);
                 global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, dzt, ldy, whh, 8, dy.Slice((t - 1) * stride), ldy);
             }
-            global::System.Span<float> dz0 = dy.Slice((0) * stride);
-            global::NativeRnn.Kernels.Activations.TanhBackward(y.Slice((0) * stride), ldy, dz0, ldy, batch, 8);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, dz0, ldy, whh, 8, dh0, 8);
+            global::System.Span<float> dzFirst = dy.Slice((0) * stride);
+            global::NativeRnn.Kernels.Activations.TanhBackward(y.Slice((0) * stride), ldy, dzFirst, ldy, batch, 8);
+            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, dzFirst, ldy, whh, 8, dh0, 8);
 
-            // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_{t − 1}ᵀ  (stored transposed: h_prevᵀ · dz), h0 first, then the outputs.
-            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 8, batch, h0, 8, dz0, ldy, g.Slice(WeightHhL0Offset, 64), 8);
+            // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_t−1ᵀ (stored transposed: h_prevᵀ · dz)
+            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 8, batch, h0, 8, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL0Offset, 64), 8);
             if (steps > 1)
             {
-                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 8, rows - batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL0Offset, 64), 8);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 8, (steps - 1) * batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL0Offset, 64), 8);
             }
 
-            // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih = ∂L/∂b_hh += Σ_t ∂L/∂z_t
+            // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)
             global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(3, 8, rows, x, ldx, dy, ldy, g.Slice(WeightIhL0Offset, 24), 8);
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasIhL0Offset, 8));
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasHhL0Offset, 8));
 
-            // ∂L/∂x_t += ∂L/∂z_t · W_ih
-            global::System.Span<float> wih = scratch.Slice(0, 24);
+            // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)
+            var wih = scratch.Slice(0, 24);
             global::NativeRnn.Kernels.Rows.Transpose(p.Slice(WeightIhL0Offset, 24), 3, 8, wih);
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 3, 8, dy, ldy, wih, 3, dx, lddx);
         }
 
         // ───── Layer 1: simple RNN, relu, 8 → 5 ─────
-        //   h_t = relu(W_ih x_t + b_ih + W_hh h_{t − 1} + b_hh)
+        //   h_t = relu(W_ih x_t + b_ih + W_hh h_t−1 + b_hh)
         //   weight_ih_l1 [5, 8] and weight_hh_l1 [5, 5] are stored transposed.
 
-        /// <summary>
-        /// Forward over steps × batch rows: x [rows, 8] (stride ldx) → y [rows, 5] (stride ldy) holding h_t;
-        /// h0 [batch, 5] is h before the first step, hN [batch, 5] receives the last (may alias h0).
-        /// </summary>
-        private static void Layer1Forward(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, int ldx, global::System.Span<float> y, int ldy, global::System.ReadOnlySpan<float> h0, global::System.Span<float> hN, int steps, int batch)
+        /// <summary>Forward: x [rows, 8] → y [rows, 5] holding h_t (see <c>UnitWriter</c> for the shared signature).</summary>
+        private static void Layer1Forward(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, int ldx, global::System.Span<float> y, int ldy, global::System.ReadOnlySpan<float> h0, global::System.Span<float> hN, global::System.ReadOnlySpan<float> c0, global::System.Span<float> cN, global::System.Span<float> cache, global::System.Span<float> work, int steps, int batch)
         {
             int rows = steps * batch;
             int stride = batch * ldy;
@@ -566,7 +570,7 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.Broadcast(y, rows, 5, ldy, p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5));
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 5, 8, x, ldx, p.Slice(WeightIhL1Offset, 40), 5, y, ldy);
 
-            // h_t = relu(z_t + W_hh h_{t − 1}), starting from h0.
+            // h_t = relu(z_t + W_hh h_t−1), starting from h0.
             global::System.Span<float> yt = y.Slice((0) * stride);
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, h0, 5, whh, 5, yt, ldy);
             global::NativeRnn.Kernels.Activations.Relu(yt, batch, 5, ldy);
@@ -581,12 +585,8 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.Copy(y.Slice((steps - 1) * stride), ldy, hN, 5, batch, 5);
         }
 
-        /// <summary>
-        /// Backward of <see cref="Layer1Forward"/>. dy [rows, 5] (stride ldy) holds ∂L/∂h_t from above and is
-        /// overwritten with ∂L/∂z_t; dhN is ∂L/∂h of the final state; dh0 receives ∂L/∂h0; dx [rows, 8] is added to.
-        /// Parameter gradients are added to g.
-        /// </summary>
-        private static void Layer1Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.Span<float> dx, int lddx, global::System.Span<float> scratch, int steps, int batch)
+        /// <summary>Backward of <see cref="Layer1Forward"/>: dy holds ∂L/∂h_t and becomes ∂L/∂z_t in place.</summary>
+        private static void Layer1Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, int steps, int batch)
         {
             int rows = steps * batch;
             int stride = batch * ldy;
@@ -597,31 +597,31 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.AddInto(dhN, 5, dy.Slice((steps - 1) * stride), ldy, batch, 5);
             dh0.Slice(0, batch * 5).Clear();
 
-            // BPTT, latest step first: ∂L/∂z_t = ∂L/∂h_t ⊙ [h_t > 0];  ∂L/∂h_{t − 1} += ∂L/∂z_t · W_hh
+            // BPTT, latest step first: ∂L/∂z_t = ∂L/∂h_t ⊙ [h_t > 0];  ∂L/∂h_t−1 += ∂L/∂z_t · W_hh
             for (int t = steps - 1; t > 0; t--)
             {
                 global::System.Span<float> dzt = dy.Slice(t * stride);
                 global::NativeRnn.Kernels.Activations.ReluBackward(y.Slice(t * stride), ldy, dzt, ldy, batch, 5);
                 global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, dzt, ldy, whh, 5, dy.Slice((t - 1) * stride), ldy);
             }
-            global::System.Span<float> dz0 = dy.Slice((0) * stride);
-            global::NativeRnn.Kernels.Activations.ReluBackward(y.Slice((0) * stride), ldy, dz0, ldy, batch, 5);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, dz0, ldy, whh, 5, dh0, 5);
+            global::System.Span<float> dzFirst = dy.Slice((0) * stride);
+            global::NativeRnn.Kernels.Activations.ReluBackward(y.Slice((0) * stride), ldy, dzFirst, ldy, batch, 5);
+            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, dzFirst, ldy, whh, 5, dh0, 5);
 
-            // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_{t − 1}ᵀ  (stored transposed: h_prevᵀ · dz), h0 first, then the outputs.
-            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(5, 5, batch, h0, 5, dz0, ldy, g.Slice(WeightHhL1Offset, 25), 5);
+            // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_t−1ᵀ (stored transposed: h_prevᵀ · dz)
+            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(5, 5, batch, h0, 5, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL1Offset, 25), 5);
             if (steps > 1)
             {
-                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(5, 5, rows - batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL1Offset, 25), 5);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(5, 5, (steps - 1) * batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL1Offset, 25), 5);
             }
 
-            // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih = ∂L/∂b_hh += Σ_t ∂L/∂z_t
+            // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)
             global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 5, rows, x, ldx, dy, ldy, g.Slice(WeightIhL1Offset, 40), 5);
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasIhL1Offset, 5));
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasHhL1Offset, 5));
 
-            // ∂L/∂x_t += ∂L/∂z_t · W_ih
-            global::System.Span<float> wih = scratch.Slice(0, 40);
+            // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)
+            var wih = scratch.Slice(0, 40);
             global::NativeRnn.Kernels.Rows.Transpose(p.Slice(WeightIhL1Offset, 40), 8, 5, wih);
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 8, 5, dy, ldy, wih, 8, dx, lddx);
         }
@@ -657,7 +657,7 @@ namespace User.Models
 
         global::NativeRnn.IRecurrentTape<float> global::NativeRnn.IRecurrentModel<float>.CreateTape(int maxSteps, int maxBatch) => new Tape(maxSteps, maxBatch);
 
-        void global::NativeRnn.IRecurrentModel<float>.Forward(global::NativeRnn.IRecurrentTape<float> tape, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => Forward(OwnTape(tape), inputs, outputs);
+        void global::NativeRnn.ISequenceModel<float>.Forward(global::NativeRnn.IRecurrentTape<float> tape, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => Forward(OwnTape(tape), inputs, outputs);
 
         void global::NativeRnn.IRecurrentModel<float>.Backward(global::NativeRnn.IRecurrentTape<float> tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> gradients) => Backward(OwnTape(tape), outputGradients, gradients);
 

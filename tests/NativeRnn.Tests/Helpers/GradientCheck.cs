@@ -47,7 +47,7 @@ public static class GradientCheck
 
         double Loss()
         {
-            model.Forward(tape, inputs, outputs);
+            ((ISequenceModel<double>)model).Forward(tape, inputs, outputs);
             double loss = Dot(outputs, r);
             foreach (KeyValuePair<(int Layer, int Direction, bool Cell), double[]> pair in finalWeights)
             {

@@ -45,7 +45,7 @@ public static class Harness
         public T[] RunModel()
         {
             T[] outputs = new T[Steps * Batch * Spec.OutputSize];
-            Model.Forward(Tape, ModelTools.Convert<T>(Inputs), outputs);
+            ((ISequenceModel<T>)Model).Forward(Tape, ModelTools.Convert<T>(Inputs), outputs);
             return outputs;
         }
     }

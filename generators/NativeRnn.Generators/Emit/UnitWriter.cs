@@ -1,0 +1,97 @@
+using NativeRnn.Generators.Helpers;
+using NativeRnn.Generators.Models;
+
+namespace NativeRnn.Generators.Emit;
+
+/// <summary>
+/// What every unit (one direction of one layer) writer shares: the uniform signatures of the forward
+/// and backward methods, and the direction-dependent time bookkeeping.
+/// </summary>
+/// <remarks>
+/// Forward:  <c>(p, x, ldx, y, ldy, h0, hN, c0, cN, cache, work, steps, batch)</c> — x and y are
+/// <c>[steps·batch, ·]</c> row matrices; h0/c0 are read before the first step and hN/cN written after the
+/// last (they may alias); cache holds what backward needs; work is per-step scratch.
+/// Backward: <c>(p, g, x, ldx, y, dy, ldy, h0, dhN, dh0, c0, dcN, dc0, cache, dx, lddx, dz, dz2, work, scratch, steps, batch)</c>
+/// — dy holds ∂L/∂h_t and is consumed; parameter gradients are added to g and ∂L/∂x to dx.
+/// </remarks>
+internal static class UnitWriter
+{
+    public static void Write(IndentedTextWriter w, ModelPlan plan, UnitPlan unit)
+    {
+        switch (unit.Layer.Kind)
+        {
+            case LayerKind.Lstm:
+                LstmWriter.Write(w, plan, unit);
+                break;
+            case LayerKind.Gru:
+                GruWriter.Write(w, plan, unit);
+                break;
+            default:
+                SimpleRnnWriter.Write(w, plan, unit);
+                break;
+        }
+    }
+
+    public static string ForwardSignature(ModelPlan plan, UnitPlan unit)
+    {
+        string rs = plan.ReadOnlySpan, s = plan.Span;
+        return $"private static void {unit.Name}Forward({rs} p, {rs} x, int ldx, {s} y, int ldy, {rs} h0, {s} hN, {rs} c0, {s} cN, {s} cache, {s} work, int steps, int batch)";
+    }
+
+    public static string BackwardSignature(ModelPlan plan, UnitPlan unit)
+    {
+        string rs = plan.ReadOnlySpan, s = plan.Span;
+        return $"private static void {unit.Name}Backward({rs} p, {s} g, {rs} x, int ldx, {rs} y, {s} dy, int ldy, {rs} h0, {rs} dhN, {s} dh0, {rs} c0, {rs} dcN, {s} dc0, {rs} cache, {s} dx, int lddx, {s} dz, {s} dz2, {s} work, {s} scratch, int steps, int batch)";
+    }
+
+    /// <summary>Step index processed first (<c>0</c>, or <c>steps - 1</c> in reverse).</summary>
+    public static string First(UnitPlan unit) => unit.Reverse ? "steps - 1" : "0";
+
+    /// <summary>Step index processed last.</summary>
+    public static string Last(UnitPlan unit) => unit.Reverse ? "0" : "steps - 1";
+
+    /// <summary>The step before <c>t</c> in processing order.</summary>
+    public static string Previous(UnitPlan unit) => unit.Reverse ? "t + 1" : "t - 1";
+
+    /// <summary>Loop over the steps after the first, in processing order.</summary>
+    public static string ForwardLoop(UnitPlan unit) => unit.Reverse ? "for (int t = steps - 2; t >= 0; t--)" : "for (int t = 1; t < steps; t++)";
+
+    /// <summary>Loop over the steps except the first, latest first (BPTT).</summary>
+    public static string BackwardLoop(UnitPlan unit) => unit.Reverse ? "for (int t = 0; t < steps - 1; t++)" : "for (int t = steps - 1; t > 0; t--)";
+
+    /// <summary>The math notation of the previous step, for comments.</summary>
+    public static string PreviousText(UnitPlan unit) => unit.Reverse ? "t+1" : "t−1";
+
+    /// <summary>
+    /// Writes <c>∂L/∂W_hh += Σ_t h_prevᵀ · dz_t</c> for stored-transposed <c>W_hh</c>: h0 pairs with the first
+    /// step's gradient, the outputs of all other steps with the gradients of the steps after them.
+    /// </summary>
+    public static void WriteRecurrentWeightGradient(IndentedTextWriter w, UnitPlan unit, string dz, string lddz, string dstride, int columns, string target, int ldTarget)
+    {
+        int h = unit.Layer.Hidden;
+        string first = First(unit);
+        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedA({h}, {columns}, batch, h0, {h}, {dz}.Slice(({first}) * {dstride}), {lddz}, {target}, {ldTarget});");
+        using (w.Block("if (steps > 1)"))
+        {
+            string yPrevious = unit.Reverse ? "y.Slice(batch * ldy)" : "y";
+            string dzNext = unit.Reverse ? dz : $"{dz}.Slice({dstride})";
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedA({h}, {columns}, (steps - 1) * batch, {yPrevious}, ldy, {dzNext}, {lddz}, {target}, {ldTarget});");
+        }
+    }
+
+    /// <summary>Writes the input-side gradients: <c>∂L/∂W_ih</c>, both biases, and <c>∂L/∂x</c>.</summary>
+    public static void WriteInputGradients(IndentedTextWriter w, UnitPlan unit, string dzx, string dzh, string lddz)
+    {
+        LayerPlan layer = unit.Layer;
+        int gh = layer.Gates * layer.Hidden, input = layer.InputWidth;
+        w.WriteLine("// ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)");
+        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedA({input}, {gh}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh});");
+        w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias.In("g")});");
+        w.WriteLine($"{ModelWriter.Rows}.SumInto({dzh}, rows, {gh}, {lddz}, {unit.RecurrentBias.In("g")});");
+        w.WriteLine();
+        w.WriteLine("// ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)");
+        w.WriteLine($"var wih = scratch.Slice(0, {gh * input});");
+        w.WriteLine($"{ModelWriter.Rows}.Transpose({unit.InputWeight.In("p")}, {input}, {gh}, wih);");
+        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(rows, {input}, {gh}, {dzx}, {lddz}, wih, {input}, dx, lddx);");
+    }
+}
