@@ -15,12 +15,12 @@ public class GradientTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-6;
 
-    public static IEnumerable<object[]> Models() => SimpleRnnCatalog.Double().Select(c => new object[] { c.Name });
+    public static IEnumerable<object[]> Models() => Catalog.Double().Select(c => new object[] { c.Name });
 
     [Theory]
     [MemberData(nameof(Models))]
     public void Bptt_matches_finite_differences(string name)
-        => Check(SimpleRnnCatalog.Double().Single(c => c.Name == name), cases: 8);
+        => Check(Catalog.Double().Single(c => c.Name == name), cases: 8);
 
     internal void Check(ModelCase<double> modelCase, int cases)
     {

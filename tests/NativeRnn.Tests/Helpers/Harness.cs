@@ -23,8 +23,11 @@ public static class Harness
 
         public required int Batch { get; init; }
 
-        /// <summary>[T, B, I] as the model sees them (rounded to T), widened back to double.</summary>
+        /// <summary>[T, B, I] as the model sees them (rounded to T), widened back to double; empty for a token model.</summary>
         public required double[] Inputs { get; init; }
+
+        /// <summary>[T, B] token ids for a token model; empty otherwise.</summary>
+        public required int[] Tokens { get; init; }
 
         public required Dictionary<(int Layer, int Direction), double[]> InitialHidden { get; init; }
 
@@ -39,14 +42,30 @@ public static class Harness
         }
 
         public ReferenceNetwork.Result RunReference()
-            => Reference().Run(Inputs, Steps, Batch, (k, d) => InitialHidden[(k, d)], (k, d) => InitialCell.GetValueOrDefault((k, d)));
+            => Spec.HasEmbedding
+                ? Reference().RunTokens(Tokens, Steps, Batch, (k, d) => InitialHidden[(k, d)], (k, d) => InitialCell.GetValueOrDefault((k, d)))
+                : Reference().Run(Inputs, Steps, Batch, (k, d) => InitialHidden[(k, d)], (k, d) => InitialCell.GetValueOrDefault((k, d)));
 
         /// <summary>Runs the generated training forward pass; returns the outputs.</summary>
         public T[] RunModel()
         {
             T[] outputs = new T[Steps * Batch * Spec.OutputSize];
-            ((ISequenceModel<T>)Model).Forward(Tape, ModelTools.Convert<T>(Inputs), outputs);
+            Forward(Model, Tape, Inputs, Tokens, outputs);
             return outputs;
+        }
+    }
+
+    /// <summary>The training forward pass of a vector or a token model.</summary>
+    public static void Forward<T>(IRecurrentModel<T> model, IRecurrentTape<T> tape, double[] inputs, int[] tokens, Span<T> outputs)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (model is ITokenSequenceModel<T> tokenModel)
+        {
+            tokenModel.Forward(tape, tokens, outputs);
+        }
+        else
+        {
+            ((ISequenceModel<T>)model).Forward(tape, ModelTools.Convert<T>(inputs), outputs);
         }
     }
 
@@ -59,7 +78,9 @@ public static class Harness
     {
         IRecurrentModel<T> model = modelCase.CreateRandomized(seed, weightScale);
         NetworkSpec spec = modelCase.Spec;
-        double[] inputs = Rounded<T>(ModelTools.Uniform(seed, 1, steps * batch * spec.InputSize, 1.5));
+        double[] inputs = spec.HasEmbedding ? [] : Rounded<T>(ModelTools.Uniform(seed, 1, steps * batch * spec.InputSize, 1.5));
+        var tokenRandom = new Initialization.DeterministicRandom(seed, 2);
+        int[] tokens = spec.HasEmbedding ? Enumerable.Range(0, steps * batch).Select(_ => tokenRandom.NextInt(spec.Vocabulary)).ToArray() : [];
         IRecurrentTape<T> tape = model.CreateTape(steps, batch);
         var hidden = new Dictionary<(int, int), double[]>();
         var cell = new Dictionary<(int, int), double[]>();
@@ -87,6 +108,7 @@ public static class Harness
             Steps = steps,
             Batch = batch,
             Inputs = inputs,
+            Tokens = tokens,
             InitialHidden = hidden,
             InitialCell = cell,
             Tape = tape,

@@ -15,9 +15,11 @@ public sealed record LayerSpec(LayerKind Kind, int Hidden, Activation Activation
     };
 }
 
-/// <summary>A whole network as the tests understand it.</summary>
-public sealed record NetworkSpec(int InputSize, LayerSpec[] Layers, int HeadOutputs)
+/// <summary>A whole network as the tests understand it. With a vocabulary, InputSize is the embedding's width.</summary>
+public sealed record NetworkSpec(int InputSize, LayerSpec[] Layers, int HeadOutputs, int Vocabulary = 0)
 {
+    public bool HasEmbedding => Vocabulary > 0;
+
     public int TopWidth => Layers[^1].Directions * Layers[^1].Hidden;
 
     public int OutputSize => HeadOutputs > 0 ? HeadOutputs : TopWidth;
@@ -25,6 +27,6 @@ public sealed record NetworkSpec(int InputSize, LayerSpec[] Layers, int HeadOutp
     public int InputWidth(int layer) => layer == 0 ? InputSize : Layers[layer - 1].Directions * Layers[layer - 1].Hidden;
 
     public override string ToString()
-        => $"{InputSize} → " + string.Join(" → ", Layers.Select(l => $"{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden}{(l.Kind == LayerKind.SimpleRnn ? "," + l.Activation : string.Empty)})"))
+        => (HasEmbedding ? $"Embedding({Vocabulary}, {InputSize}) → " : $"{InputSize} → ") + string.Join(" → ", Layers.Select(l => $"{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden}{(l.Kind == LayerKind.SimpleRnn ? "," + l.Activation : l.Kind == LayerKind.Gru && !l.ResetAfter ? ",reset before" : string.Empty)})"))
          + (HeadOutputs > 0 ? $" → Dense({HeadOutputs})" : string.Empty);
 }

@@ -106,8 +106,54 @@ public sealed class ReferenceNetwork
                                 }
 
                                 break;
+                            case LayerKind.Lstm:
+                                for (int j = 0; j < h; j++)
+                                {
+                                    // Gate order i, f, g, o: rows j, H + j, 2H + j, 3H + j.
+                                    double zi = Row(wih, j, xt) + bih[j] + Row(whh, j, hPrev) + bhh[j];
+                                    double zf = Row(wih, h + j, xt) + bih[h + j] + Row(whh, h + j, hPrev) + bhh[h + j];
+                                    double zg = Row(wih, (2 * h) + j, xt) + bih[(2 * h) + j] + Row(whh, (2 * h) + j, hPrev) + bhh[(2 * h) + j];
+                                    double zo = Row(wih, (3 * h) + j, xt) + bih[(3 * h) + j] + Row(whh, (3 * h) + j, hPrev) + bhh[(3 * h) + j];
+                                    double i = Sigmoid(zi), f = Sigmoid(zf), g = Math.Tanh(zg), o = Sigmoid(zo);
+
+                                    // c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')
+                                    cNew[j] = (f * cPrev[j]) + (i * g);
+                                    hNew[j] = o * Math.Tanh(cNew[j]);
+                                }
+
+                                break;
+                            case LayerKind.Gru:
+                                {
+                                    double[] r = new double[h];
+                                    double[] z = new double[h];
+                                    for (int j = 0; j < h; j++)
+                                    {
+                                        // Gate order r, z, n.
+                                        r[j] = Sigmoid(Row(wih, j, xt) + bih[j] + Row(whh, j, hPrev) + bhh[j]);
+                                        z[j] = Sigmoid(Row(wih, h + j, xt) + bih[h + j] + Row(whh, h + j, hPrev) + bhh[h + j]);
+                                    }
+
+                                    double[] rh = new double[h];
+                                    for (int j = 0; j < h; j++)
+                                    {
+                                        rh[j] = r[j] * hPrev[j];
+                                    }
+
+                                    for (int j = 0; j < h; j++)
+                                    {
+                                        double xn = Row(wih, (2 * h) + j, xt) + bih[(2 * h) + j];
+                                        double n = layer.ResetAfter
+                                            ? Math.Tanh(xn + (r[j] * (Row(whh, (2 * h) + j, hPrev) + bhh[(2 * h) + j])))  // r ⊙ (W_hn h + b_hn)
+                                            : Math.Tanh(xn + Row(whh, (2 * h) + j, rh) + bhh[(2 * h) + j]);              // W_hn (r ⊙ h) + b_hn
+
+                                        // h' = (1 − z) ⊙ n + z ⊙ h
+                                        hNew[j] = ((1 - z[j]) * n) + (z[j] * hPrev[j]);
+                                    }
+                                }
+
+                                break;
                             default:
-                                throw new NotSupportedException($"The reference has no {layer.Kind} cell yet.");
+                                throw new NotSupportedException($"The reference has no {layer.Kind} cell.");
                         }
 
                         hPrev = hNew;
@@ -157,6 +203,24 @@ public sealed class ReferenceNetwork
             FinalCell = finalCell,
             MinReluMargin = minMargin,
         };
+    }
+
+    /// <summary>Runs a token model: <c>x_t = E[token_t]</c>, then <see cref="Run"/>.</summary>
+    public Result RunTokens(int[] tokens, int steps, int batch, Func<int, int, double[]?>? h0 = null, Func<int, int, double[]?>? c0 = null)
+        => Run(Embed(tokens), steps, batch, h0, c0);
+
+    /// <summary>The embedded inputs <c>[T·B, E]</c> of a token sequence.</summary>
+    public double[] Embed(int[] tokens)
+    {
+        double[] table = _tensor("embedding.weight");
+        int width = _spec.InputSize;
+        double[] x = new double[tokens.Length * width];
+        for (int r = 0; r < tokens.Length; r++)
+        {
+            Array.Copy(table, tokens[r] * width, x, r * width, width);
+        }
+
+        return x;
     }
 
     /// <summary>Σ_c W[row, c] v[c] for a row-major W with v.Length columns.</summary>
