@@ -134,7 +134,7 @@ public sealed partial class RnnModelGenerator
             // Layers, in declaration order.
             var layers = new List<LayerInfo>();
             int headOutputs = 0, vocabulary = 0, dimension = 0;
-            bool headSeen = false, embeddingSeen = false, anythingSeen = false;
+            bool headSeen = false, embeddingSeen = false, anythingSeen = false, misplacedEmbedding = false;
             var declarations = new HashSet<SyntaxNode>();
             foreach (AttributeData attribute in symbol.GetAttributes())
             {
@@ -162,6 +162,7 @@ public sealed partial class RnnModelGenerator
                     if (anythingSeen)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingNotFirst, location, typeName));
+                        misplacedEmbedding = true;
                     }
 
                     embeddingSeen = anythingSeen = true;
@@ -238,7 +239,11 @@ public sealed partial class RnnModelGenerator
                 layers.Add(new LayerInfo(kind, size, activation, bidirectional, resetAfter));
             }
 
-            if (embeddingSeen && inputSizeSet)
+            if (misplacedEmbedding)
+            {
+                // Already reported; which input the author meant is unclear, so say nothing more about it.
+            }
+            else if (embeddingSeen && inputSizeSet)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InputSizeWithEmbedding, modelLocation, typeName));
             }

@@ -61,6 +61,64 @@ public class AllocationTests
     }
 
     [Fact]
+    public void Gated_and_bidirectional_entry_points_allocate_nothing()
+    {
+        Streaming(new LstmWideF(1), new float[7 * LstmWideF.InputSize], new float[7 * LstmWideF.OutputSize]);
+        Streaming(new GruBeforeF(1), new float[7 * GruBeforeF.InputSize], new float[7 * GruBeforeF.OutputSize]);
+        Training(new MixedStackF(1), 6, 3);
+        Training(new BiRnnF(1), 6, 3);
+        Training(new GruBeforeD(1), 6, 3);
+        Training(new BiLstmD(1), 6, 3);
+    }
+
+    [Fact]
+    public void Token_models_allocate_nothing()
+    {
+        var model = new TokenStackF(1);
+        var state = new TokenStackF.State();
+        float[] output = new float[TokenStackF.OutputSize];
+        int[] tokens = [1, 4, 2, 10, 0, 3, 3, 7];
+        float[] outputs = new float[tokens.Length * TokenStackF.OutputSize];
+        Assert.Equal(0, Allocated(() => model.Step(ref state, 5, output)));
+        Assert.Equal(0, Allocated(() => model.Forward(ref state, tokens, outputs)));
+        var tape = new TokenStackF.Tape(4, 2);
+        float[] gradients = new float[TokenStackF.ParameterCount];
+        model.Forward(tape, tokens, outputs);
+        Assert.Equal(0, Allocated(() => model.Forward(tape, tokens, outputs)));
+        Assert.Equal(0, Allocated(() => model.Backward(tape, outputs, gradients)));
+
+        var bidirectional = new TokenBiGruF(1);
+        var biTape = new TokenBiGruF.Tape(4, 2);
+        float[] biOutputs = new float[8 * TokenBiGruF.OutputSize];
+        float[] biGradients = new float[TokenBiGruF.ParameterCount];
+        int[] small = [1, 4, 2, 0, 0, 3, 3, 2];
+        bidirectional.Forward(biTape, small, biOutputs);
+        Assert.Equal(0, Allocated(() => bidirectional.Forward(biTape, small, biOutputs)));
+        Assert.Equal(0, Allocated(() => bidirectional.Backward(biTape, biOutputs, biGradients)));
+    }
+
+    private static void Streaming<T>(IStreamingModel<T> model, T[] inputs, T[] outputs)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        T[] state = new T[model.StateSize];
+        int steps = outputs.Length / model.Description.OutputSize;
+        Assert.Equal(0, Allocated(() => model.Step(state, inputs.AsSpan(0, inputs.Length / steps), outputs.AsSpan(0, outputs.Length / steps))));
+        Assert.Equal(0, Allocated(() => model.Forward(state, inputs, outputs)));
+    }
+
+    private static void Training<T>(ISequenceModel<T> model, int steps, int batch)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        IRecurrentTape<T> tape = model.CreateTape(steps, batch);
+        T[] x = new T[steps * batch * model.Description.InputSize];
+        T[] y = new T[steps * batch * model.Description.OutputSize];
+        T[] g = new T[model.Parameters.Length];
+        model.Forward(tape, x, y);
+        Assert.Equal(0, Allocated(() => model.Forward(tape, x, y)));
+        Assert.Equal(0, Allocated(() => model.Backward(tape, y, g)));
+    }
+
+    [Fact]
     public void Losses_clipping_and_sgd_allocate_nothing()
     {
         float[] logits = new float[64 * 65];

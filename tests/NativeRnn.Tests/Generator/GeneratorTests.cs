@@ -66,6 +66,14 @@ public class GeneratorTests
     [InlineData("NRNN0009", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic static partial class M;", "RnnModel(InputSize = 3)")]
     [InlineData("NRNN0009", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic ref partial struct M;", "RnnModel(InputSize = 3)")]
     [InlineData("NRNN0010", "[RnnModel(InputSize = 3)]\n[SimpleRnn(8)]\npublic partial class M;\n[SimpleRnn(4)]\npublic partial class M;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0003", "[RnnModel(InputSize = 3)]\n[Lstm(0)]\npublic partial class M;", "Lstm(0)")]
+    [InlineData("NRNN0003", "[RnnModel(InputSize = 3)]\n[Gru(-1, ResetAfter = false)]\npublic partial class M;", "Gru(-1, ResetAfter = false)")]
+    [InlineData("NRNN0003", "[RnnModel]\n[Embedding(0, 4)]\n[Gru(3)]\npublic partial class M;", "Embedding(0, 4)")]
+    [InlineData("NRNN0003", "[RnnModel]\n[Embedding(10, -4)]\n[Gru(3)]\npublic partial class M;", "Embedding(10, -4)")]
+    [InlineData("NRNN0011", "[RnnModel(InputSize = 3)]\n[Lstm(4)]\n[Embedding(10, 4)]\npublic partial class M;", "Embedding(10, 4)")]
+    [InlineData("NRNN0011", "[RnnModel]\n[Embedding(10, 4)]\n[Embedding(10, 4)]\n[Lstm(4)]\npublic partial class M;", "Embedding(10, 4)]\n[Lstm(4)")]
+    [InlineData("NRNN0012", "[RnnModel(InputSize = 3, Streaming = true)]\n[Lstm(4)]\n[Gru(5, Bidirectional = true)]\npublic partial class M;", "Gru(5, Bidirectional = true)")]
+    [InlineData("NRNN0013", "[RnnModel(InputSize = 3)]\n[Embedding(10, 4)]\n[Lstm(4)]\npublic partial class M;", "RnnModel(InputSize = 3)")]
     public void Invalid_declarations_get_a_diagnostic_at_the_attribute(string id, string declaration, string attribute)
     {
         string source = "using NativeRnn;\n" + declaration;
@@ -73,10 +81,12 @@ public class GeneratorTests
         Diagnostic diagnostic = Assert.Single(outcome.GeneratorDiagnostics, d => d.Id.StartsWith("NRNN", StringComparison.Ordinal));
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        // The marker may continue past the attribute to tell two identical attributes apart.
         int start = source.IndexOf(attribute + "]", StringComparison.Ordinal);
         Assert.True(start >= 0);
+        int length = attribute.Contains(']', StringComparison.Ordinal) ? attribute.IndexOf(']', StringComparison.Ordinal) : attribute.Length;
         Assert.Equal(start, diagnostic.Location.SourceSpan.Start);
-        Assert.Equal(attribute.Length, diagnostic.Location.SourceSpan.Length);
+        Assert.Equal(length, diagnostic.Location.SourceSpan.Length);
         Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
         Assert.Empty(outcome.Result.GeneratedTrees);
     }
@@ -94,6 +104,69 @@ public class GeneratorTests
         // The compiler reports these itself; the generator must neither throw nor add a second error source.
         GeneratorHarness.Outcome outcome = GeneratorHarness.Run("using NativeRnn;\n" + declaration);
         Assert.True(outcome.Result.GeneratedTrees.Length <= 1);
+    }
+
+    [Fact]
+    public void Streaming_use_of_a_bidirectional_model_is_a_compile_error_NRNN0014_at_the_use()
+    {
+        const string source = """
+            using NativeRnn;
+
+            [RnnModel(InputSize = 2)]
+            [Lstm(4, Bidirectional = true)]
+            public partial class Bi;
+
+            public static class User
+            {
+                public static void Use(Bi model, float[] x, float[] y)
+                {
+                    var state = new Bi.State();
+                    model.Step(ref state, x, y);
+                }
+            }
+            """;
+        GeneratorHarness.Outcome outcome = GeneratorHarness.Run(source);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        var errors = outcome.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.Equal("NRNN0014", e.Id));
+        Assert.Contains(errors, e => e.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("bidirectional layer", StringComparison.Ordinal));
+        int use = source.IndexOf("model.Step", StringComparison.Ordinal);
+        Assert.Contains(errors, e => e.Location.SourceSpan.Start >= use && e.Location.SourceSpan.Start < use + 10);
+        int state = source.IndexOf("Bi.State", StringComparison.Ordinal);
+        Assert.Contains(errors, e => e.Location.SourceSpan.Start >= state - 4 && e.Location.SourceSpan.Start <= state + 3);
+    }
+
+    [Fact]
+    public void Gated_token_and_bidirectional_models_compile_without_any_warning()
+    {
+        const string source = """
+            using NativeRnn;
+
+            /// <summary>Characters.</summary>
+            [RnnModel]
+            [Embedding(65, 16)]
+            [Lstm(32)]
+            [Gru(8, ResetAfter = false)]
+            [Dense(65)]
+            public partial class CharModel;
+
+            /// <summary>Bidirectional, doubles.</summary>
+            [RnnModel(InputSize = 4, ElementType = typeof(double))]
+            [SimpleRnn(3, Bidirectional = true, Activation = Activation.Relu)]
+            [Gru(5, Bidirectional = true)]
+            [Lstm(2)]
+            public partial struct Tagger;
+
+            /// <summary>Explicit streaming.</summary>
+            [RnnModel(InputSize = 1, Streaming = true)]
+            [Gru(6)]
+            [Dense(1)]
+            public partial class Sensor;
+            """;
+        GeneratorHarness.Outcome outcome = GeneratorHarness.Run(source);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilationProblems);
     }
 
     [Fact]

@@ -41,3 +41,8 @@ public static class FixtureCatalog
             ["lstm_2layer_bidir"] = (() => new FixtureBiLstm2F(), () => new FixtureBiLstm2D()),
         };
 }
+
+/// <summary>A reset-before GRU with the fixtures' sizes, for the update-gate convention test.</summary>
+[RnnModel(InputSize = 3, ElementType = typeof(double))]
+[Gru(9, ResetAfter = false)]
+public partial class FixtureGruBeforeD;
