@@ -306,7 +306,7 @@ internal sealed class ModelPlan
     /// Steps per chunk in the streaming <c>Forward</c>: enough to amortise streaming <c>W_ih</c> over several
     /// steps, while the chunk buffers (two layer outputs, a cache, the embedded inputs) stay within 64 KiB of stack.
     /// </summary>
-    public int ChunkSteps => Math.Max(1, Math.Min(64, 65536 / (((2 * MaxLayerWidth) + MaxCacheWidth + (HasEmbedding ? InputSize : 0)) * ElementSize)));
+    public int ChunkSteps => Math.Max(1, Math.Min(64, 65536 / (((2 * MaxLayerWidth) + Math.Max(MaxCacheWidth, Layers.Max(l => l.Gates * l.Hidden)) + (HasEmbedding ? InputSize : 0)) * ElementSize)));
 
     public int ElementSize => Model.Element == ElementKind.Double ? 8 : 4;
 

@@ -97,24 +97,88 @@ internal static partial class ModelWriter
         w.WriteLine();
     }
 
-    /// <summary>Writes one call per layer (and the head) that carries a chunk of one stream's rows through the model.</summary>
-    private static void WriteStreamingLayers(IndentedTextWriter w, ModelPlan plan, string input, string output, string steps)
+    /// <summary>Whether a layer has a fused single-sequence step kernel (all but the reset-before GRU).</summary>
+    private static bool Fused(LayerPlan layer) => !(layer.Kind == LayerKind.Gru && !layer.Info.ResetAfter);
+
+    /// <summary>
+    /// Writes the code that carries one stream's rows through every layer and the head. With
+    /// <paramref name="chunked"/>, <paramref name="steps"/> rows at once: each layer's input projection is one
+    /// product over the chunk, then the fused kernel runs the recurrence step by step. Otherwise one step,
+    /// fused entirely.
+    /// </summary>
+    private static void WriteStreamingLayers(IndentedTextWriter w, ModelPlan plan, string input, string output, string steps, bool chunked)
     {
         string previous = input;
         string previousWidth = plan.InputWidthName;
-        string cache = plan.MaxCacheWidth > 0 ? "cache" : "default";
-        string work = plan.MaxWorkWidth > 0 ? "work" : "default";
+        string kernels = "global::NativeRnn.Kernels.StepKernels";
         for (int k = 0; k < plan.Layers.Count; k++)
         {
             LayerPlan layer = plan.Layers[k];
+            UnitPlan unit = layer.Units[0];
             bool last = k == plan.Layers.Count - 1;
             string buffer = last && !plan.HasHead ? output : (k % 2 == 0 ? "a" : "b");
-            string h = $"s.Slice({layer.StateOffset}, {layer.Hidden})";
-            string c = layer.Kind == LayerKind.Lstm ? $"s.Slice({layer.StateOffset + layer.Hidden}, {layer.Hidden})" : "default";
-            w.WriteLine($"// Layer {k}: {previous} → {buffer}; the layer's state is updated in place.");
-            w.WriteLine($"{layer.Units[0].Name}Forward(p, {previous}, {previousWidth}, {buffer}, {layer.Hidden}, {h}, {h}, {c}, {c}, {(layer.CacheWidth > 0 ? cache : "default")}, {(layer.WorkWidth > 0 ? work : "default")}, {steps}, 1);");
-            previous = buffer;
-            previousWidth = N(layer.Hidden);
+            int hidden = layer.Hidden, gh = layer.Gates * hidden;
+            string h = $"s.Slice({layer.StateOffset}, {hidden})";
+            string c = layer.Kind == LayerKind.Lstm ? $"s.Slice({layer.StateOffset + hidden}, {hidden})" : "default";
+            w.WriteLine($"// Layer {k} ({layer.Describe()}): {previous} → {buffer}; its state is updated in place.");
+            if (!Fused(layer))
+            {
+                w.WriteLine($"{unit.Name}Forward(p, {previous}, {previousWidth}, {buffer}, {hidden}, {h}, {h}, {c}, {c}, {(layer.CacheWidth > 0 ? "cache" : "default")}, {(layer.WorkWidth > 0 ? "work" : "default")}, {steps}, 1);");
+            }
+            else if (!chunked)
+            {
+                string wih = unit.InputWeight.In("p"), whh = unit.RecurrentWeight.In("p"), bih = unit.InputBias.In("p"), bhh = unit.RecurrentBias.In("p");
+                string hOut = $"{buffer}.Slice(0, {hidden})";
+                string call = layer.Kind switch
+                {
+                    LayerKind.Lstm => $"{kernels}.Lstm({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {c}, {hOut});",
+                    LayerKind.Gru => $"{kernels}.Gru({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut});",
+                    _ => $"{kernels}.SimpleRnn({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut}, global::NativeRnn.Activation.{layer.Info.Activation});",
+                };
+                w.WriteLine(call);
+                w.WriteLine($"{hOut}.CopyTo({h});");
+            }
+            else
+            {
+                using (w.Block())
+                {
+                    bool gru = layer.Kind == LayerKind.Gru;
+                    w.WriteLine($"// z_t = W_ih x_t + b_ih{(gru ? string.Empty : " + b_hh")} for the whole chunk in one product.");
+                    w.WriteLine($"{plan.Span} z = projection.Slice(0, {steps} * {gh});");
+                    w.WriteLine(gru
+                        ? $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")});"
+                        : $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
+                    w.WriteLine($"{Gemm}.MultiplyAdd({steps}, {gh}, {layer.InputWidth}, {previous}, {previousWidth}, {unit.InputWeight.In("p")}, {gh}, z, {gh});");
+                    w.WriteLine($"{plan.ReadOnlySpan} whh = {unit.RecurrentWeight.In("p")};");
+                    if (gru)
+                    {
+                        w.WriteLine($"{plan.ReadOnlySpan} bhh = {unit.RecurrentBias.In("p")};");
+                    }
+
+                    if (layer.Kind == LayerKind.Lstm)
+                    {
+                        w.WriteLine($"{plan.Span} c = {c};");
+                    }
+
+                    w.WriteLine($"scoped {plan.ReadOnlySpan} previous = {h};");
+                    using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+                    {
+                        w.WriteLine($"{plan.Span} ht = {buffer}.Slice(t * {hidden}, {hidden});");
+                        w.WriteLine(layer.Kind switch
+                        {
+                            LayerKind.Lstm => $"{kernels}.LstmProjected(z.Slice(t * {gh}, {gh}), whh, previous, c, ht);",
+                            LayerKind.Gru => $"{kernels}.GruProjected(z.Slice(t * {gh}, {gh}), whh, bhh, previous, ht);",
+                            _ => $"{kernels}.SimpleRnnProjected(z.Slice(t * {gh}, {gh}), whh, previous, ht, global::NativeRnn.Activation.{layer.Info.Activation});",
+                        });
+                        w.WriteLine("previous = ht;");
+                    }
+
+                    w.WriteLine($"previous.CopyTo({h});");
+                }
+            }
+
+            previous = chunked || buffer == output ? buffer : $"{buffer}.Slice(0, {hidden})";
+            previousWidth = N(hidden);
         }
 
         if (plan.HasHead)
@@ -132,14 +196,16 @@ internal static partial class ModelWriter
             w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
         }
 
-        if (plan.MaxCacheWidth > 0)
+        // The unfused path (reset-before GRU) needs its cache and work rows.
+        if (plan.Layers.Any(l => !Fused(l)))
         {
             w.WriteLine($"{plan.Span} cache = stackalloc {plan.T}[{rows * plan.MaxCacheWidth}];");
+            w.WriteLine($"{plan.Span} work = stackalloc {plan.T}[{plan.MaxWorkWidth}];");
         }
 
-        if (plan.MaxWorkWidth > 0)
+        if (rows > 1 && plan.Layers.Any(Fused))
         {
-            w.WriteLine($"{plan.Span} work = stackalloc {plan.T}[{plan.MaxWorkWidth}];");
+            w.WriteLine($"{plan.Span} projection = stackalloc {plan.T}[{rows * plan.Layers.Where(Fused).Max(l => l.Gates * l.Hidden)}];");
         }
     }
 
@@ -184,7 +250,7 @@ internal static partial class ModelWriter
             }
 
             WriteStreamingBuffers(w, plan, 1);
-            WriteStreamingLayers(w, plan, tokens ? "x" : "input", "output", "1");
+            WriteStreamingLayers(w, plan, tokens ? "x" : "input", "output", "1", chunked: false);
         }
 
         w.WriteLine();
@@ -245,7 +311,7 @@ internal static partial class ModelWriter
                 }
 
                 w.WriteLine($"{plan.Span} y = outputs.Slice(t0 * OutputSize, n * OutputSize);");
-                WriteStreamingLayers(w, plan, "x", "y", "n");
+                WriteStreamingLayers(w, plan, "x", "y", "n", chunked: true);
             }
         }
 

@@ -186,12 +186,14 @@ namespace User.Models
             global::System.ReadOnlySpan<float> p = ParameterBlock;
             global::System.Span<float> a = stackalloc float[8];
             global::System.Span<float> b = stackalloc float[8];
-            // Layer 0: input → a; the layer's state is updated in place.
-            Layer0Forward(p, input, InputSize, a, 8, s.Slice(0, 8), s.Slice(0, 8), default, default, default, default, 1, 1);
-            // Layer 1: a → b; the layer's state is updated in place.
-            Layer1Forward(p, a, 8, b, 5, s.Slice(8, 5), s.Slice(8, 5), default, default, default, default, 1, 1);
-            // Head: b → output.
-            HeadForward(p, b, 5, output, 1);
+            // Layer 0 (simple RNN, tanh, 3 → 8): input → a; its state is updated in place.
+            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL0Offset, 24), p.Slice(WeightHhL0Offset, 64), p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8), input, s.Slice(0, 8), a.Slice(0, 8), global::NativeRnn.Activation.Tanh);
+            a.Slice(0, 8).CopyTo(s.Slice(0, 8));
+            // Layer 1 (simple RNN, relu, 8 → 5): a.Slice(0, 8) → b; its state is updated in place.
+            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL1Offset, 40), p.Slice(WeightHhL1Offset, 25), p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5), a.Slice(0, 8), s.Slice(8, 5), b.Slice(0, 5), global::NativeRnn.Activation.Relu);
+            b.Slice(0, 5).CopyTo(s.Slice(8, 5));
+            // Head: b.Slice(0, 5) → output.
+            HeadForward(p, b.Slice(0, 5), 5, output, 1);
         }
 
         /// <summary>
@@ -214,15 +216,44 @@ namespace User.Models
             global::System.ReadOnlySpan<float> p = ParameterBlock;
             global::System.Span<float> a = stackalloc float[512];
             global::System.Span<float> b = stackalloc float[512];
+            global::System.Span<float> projection = stackalloc float[512];
             for (int t0 = 0; t0 < steps; t0 += 64)
             {
                 int n = global::System.Math.Min(64, steps - t0);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(t0 * InputSize, n * InputSize);
                 global::System.Span<float> y = outputs.Slice(t0 * OutputSize, n * OutputSize);
-                // Layer 0: x → a; the layer's state is updated in place.
-                Layer0Forward(p, x, InputSize, a, 8, s.Slice(0, 8), s.Slice(0, 8), default, default, default, default, n, 1);
-                // Layer 1: a → b; the layer's state is updated in place.
-                Layer1Forward(p, a, 8, b, 5, s.Slice(8, 5), s.Slice(8, 5), default, default, default, default, n, 1);
+                // Layer 0 (simple RNN, tanh, 3 → 8): x → a; its state is updated in place.
+                {
+                    // z_t = W_ih x_t + b_ih + b_hh for the whole chunk in one product.
+                    global::System.Span<float> z = projection.Slice(0, n * 8);
+                    global::NativeRnn.Kernels.Rows.Broadcast(z, n, 8, 8, p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8));
+                    global::NativeRnn.Kernels.Gemm.MultiplyAdd(n, 8, 3, x, InputSize, p.Slice(WeightIhL0Offset, 24), 8, z, 8);
+                    global::System.ReadOnlySpan<float> whh = p.Slice(WeightHhL0Offset, 64);
+                    scoped global::System.ReadOnlySpan<float> previous = s.Slice(0, 8);
+                    for (int t = 0; t < n; t++)
+                    {
+                        global::System.Span<float> ht = a.Slice(t * 8, 8);
+                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 8, 8), whh, previous, ht, global::NativeRnn.Activation.Tanh);
+                        previous = ht;
+                    }
+                    previous.CopyTo(s.Slice(0, 8));
+                }
+                // Layer 1 (simple RNN, relu, 8 → 5): a → b; its state is updated in place.
+                {
+                    // z_t = W_ih x_t + b_ih + b_hh for the whole chunk in one product.
+                    global::System.Span<float> z = projection.Slice(0, n * 5);
+                    global::NativeRnn.Kernels.Rows.Broadcast(z, n, 5, 5, p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5));
+                    global::NativeRnn.Kernels.Gemm.MultiplyAdd(n, 5, 8, a, 8, p.Slice(WeightIhL1Offset, 40), 5, z, 5);
+                    global::System.ReadOnlySpan<float> whh = p.Slice(WeightHhL1Offset, 25);
+                    scoped global::System.ReadOnlySpan<float> previous = s.Slice(8, 5);
+                    for (int t = 0; t < n; t++)
+                    {
+                        global::System.Span<float> ht = b.Slice(t * 5, 5);
+                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 5, 5), whh, previous, ht, global::NativeRnn.Activation.Relu);
+                        previous = ht;
+                    }
+                    previous.CopyTo(s.Slice(8, 5));
+                }
                 // Head: b → y.
                 HeadForward(p, b, 5, y, n);
             }

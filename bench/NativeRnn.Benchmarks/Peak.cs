@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using BenchmarkDotNet.Attributes;
+
+namespace NativeRnn.Benchmarks;
+
+/// <summary>
+/// The single-core float32 FMA peak of this machine: twelve independent multiply-add chains (enough to
+/// cover FMA latency × throughput on current x64 cores) at the widest accelerated width.
+/// </summary>
+public class Peak
+{
+    private const int Iterations = 1 << 16;
+
+    /// <summary>FLOPs of one <see cref="FmaPeak"/> call.</summary>
+    public static double FlopsPerCall => 2.0 * 12 * Iterations * Lanes;
+
+    public static int Width => Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
+
+    private static int Lanes => Width / 32;
+
+    private static readonly Lazy<double> Measured = new(() =>
+    {
+        var peak = new Peak();
+        peak.FmaPeak();
+        double best = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            peak.FmaPeak();
+            double ns = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
+            best = Math.Max(best, FlopsPerCall / ns);
+        }
+
+        return best;
+    });
+
+    /// <summary>The peak in GFLOP/s, measured once per process (best of 20 runs).</summary>
+    public static double Gflops => Measured.Value;
+
+    [GlobalSetup]
+    public void Setup() => Work.Register(nameof(FmaPeak), FlopsPerCall);
+
+    [Benchmark]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public float FmaPeak()
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            return Run512();
+        }
+
+        return Run256();
+    }
+
+    private static float Run512()
+    {
+        Vector512<float> a = Vector512.Create(0.999f), b = Vector512.Create(1e-7f);
+        Vector512<float> c0 = Vector512.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (int i = 0; i < Iterations; i++)
+        {
+            c0 = Avx512F.FusedMultiplyAdd(c0, a, b);
+            c1 = Avx512F.FusedMultiplyAdd(c1, a, b);
+            c2 = Avx512F.FusedMultiplyAdd(c2, a, b);
+            c3 = Avx512F.FusedMultiplyAdd(c3, a, b);
+            c4 = Avx512F.FusedMultiplyAdd(c4, a, b);
+            c5 = Avx512F.FusedMultiplyAdd(c5, a, b);
+            c6 = Avx512F.FusedMultiplyAdd(c6, a, b);
+            c7 = Avx512F.FusedMultiplyAdd(c7, a, b);
+            c8 = Avx512F.FusedMultiplyAdd(c8, a, b);
+            c9 = Avx512F.FusedMultiplyAdd(c9, a, b);
+            c10 = Avx512F.FusedMultiplyAdd(c10, a, b);
+            c11 = Avx512F.FusedMultiplyAdd(c11, a, b);
+        }
+
+        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+    }
+
+    private static float Run256()
+    {
+        Vector256<float> a = Vector256.Create(0.999f), b = Vector256.Create(1e-7f);
+        Vector256<float> c0 = Vector256.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (int i = 0; i < Iterations; i++)
+        {
+            c0 = Fma.MultiplyAdd(c0, a, b);
+            c1 = Fma.MultiplyAdd(c1, a, b);
+            c2 = Fma.MultiplyAdd(c2, a, b);
+            c3 = Fma.MultiplyAdd(c3, a, b);
+            c4 = Fma.MultiplyAdd(c4, a, b);
+            c5 = Fma.MultiplyAdd(c5, a, b);
+            c6 = Fma.MultiplyAdd(c6, a, b);
+            c7 = Fma.MultiplyAdd(c7, a, b);
+            c8 = Fma.MultiplyAdd(c8, a, b);
+            c9 = Fma.MultiplyAdd(c9, a, b);
+            c10 = Fma.MultiplyAdd(c10, a, b);
+            c11 = Fma.MultiplyAdd(c11, a, b);
+        }
+
+        return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+    }
+}
