@@ -38,7 +38,7 @@ internal static class GruWriter
             w.WriteLine();
             w.WriteLine("// W_ih x_t + b_ih for every step at once (b_hh stays with the recurrent product, which r gates).");
             w.WriteLine($"{ModelWriter.Rows}.Broadcast(cache, rows, {gh}, {ldc}, {unit.InputBias.In("p")});");
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(rows, {gh}, {input}, x, ldx, {unit.InputWeight.In("p")}, {gh}, cache, {ldc});");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(rows, {input}, x, ldx, {unit.InputWeight.In("p")}, {gh}, {plan.PanelWidth}, 0, {gh}, cache, {ldc});");
             w.WriteLine();
             w.WriteLine($"// One step: the recurrent pre-activations of h_{prev}, then the cell.");
             w.WriteLine($"{rs} hPrevious = h0;");
@@ -50,18 +50,18 @@ internal static class GruWriter
                 if (after)
                 {
                     w.WriteLine($"{ModelWriter.Rows}.Broadcast(gh, batch, {gh}, {gh}, bhh);");
-                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {gh}, {h}, hPrevious, ldPrevious, whh, {gh}, gh, {gh});");
+                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, hPrevious, ldPrevious, whh, {gh}, {plan.PanelWidth}, 0, {gh}, gh, {gh});");
                     w.WriteLine($"{cells}.GruForward(zt, {ldc}, gh, {gh}, hPrevious, ldPrevious, y.Slice(t * stride), ldy, batch, {h});");
                 }
                 else
                 {
                     w.WriteLine("// r, z from W_h(r,z) h + b_h(r,z); then n from W_hn (r ⊙ h) + b_hn.");
                     w.WriteLine($"{ModelWriter.Rows}.Broadcast(gh, batch, {2 * h}, {gh}, bhh.Slice(0, {2 * h}));");
-                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {2 * h}, {h}, hPrevious, ldPrevious, whh, {gh}, gh, {gh});");
+                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, hPrevious, ldPrevious, whh, {gh}, {plan.PanelWidth}, 0, {2 * h}, gh, {gh});");
                     w.WriteLine($"{cells}.GruResetBeforeForwardGates(zt, {ldc}, gh, {gh}, hPrevious, ldPrevious, batch, {h});");
                     w.WriteLine($"{s} ghn = gh.Slice({2 * h});");
                     w.WriteLine($"{ModelWriter.Rows}.Broadcast(ghn, batch, {h}, {gh}, bhh.Slice({2 * h}, {h}));");
-                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, zt.Slice({gh}), {ldc}, whh.Slice({2 * h}), {gh}, ghn, {gh});");
+                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, zt.Slice({gh}), {ldc}, whh, {gh}, {plan.PanelWidth}, {2 * h}, {h}, ghn, {gh});");
                     w.WriteLine($"{cells}.GruResetBeforeForwardUpdate(zt, {ldc}, ghn, {gh}, hPrevious, ldPrevious, y.Slice(t * stride), ldy, batch, {h});");
                 }
 
@@ -89,7 +89,7 @@ internal static class GruWriter
             w.WriteLine($"int cacheStride = batch * {ldc};");
             w.WriteLine($"int dzStride = batch * {gh};");
             w.WriteLine($"{s} whh = scratch.Slice(0, {gh * h});");
-            w.WriteLine($"{ModelWriter.Rows}.Transpose({unit.RecurrentWeight.In("p")}, {h}, {gh}, whh); // W_hh untransposed: [3H, H]");
+            w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, whh); // W_hh untransposed: [3H, H]");
             if (!after)
             {
                 w.WriteLine($"{s} drh = work.Slice(0, batch * {h});");
@@ -139,18 +139,18 @@ internal static class GruWriter
             if (after)
             {
                 w.WriteLine($"// ∂L/∂W_hh += Σ_t ∂L/∂(recurrent z_t) h_{prev}ᵀ (stored transposed)");
-                UnitWriter.WriteRecurrentWeightGradient(w, unit, "dz2", N(gh), "dzStride", gh, unit.RecurrentWeight.In("g"), gh);
+                UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, "dz2", N(gh), "dzStride", 0, gh, unit.RecurrentWeight.In("g"));
             }
             else
             {
                 w.WriteLine($"// ∂L/∂W_h(r,z) += Σ_t ∂L/∂(r,z)_t h_{prev}ᵀ;  ∂L/∂W_hn += Σ_t ∂L/∂n_t (r ⊙ h)ᵀ (stored transposed)");
                 w.WriteLine($"{s} gWhh = {unit.RecurrentWeight.In("g")};");
-                UnitWriter.WriteRecurrentWeightGradient(w, unit, "dz2", N(gh), "dzStride", 2 * h, "gWhh", gh);
-                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedA({h}, {h}, rows, cache.Slice({gh}), {ldc}, dz2.Slice({2 * h}), {gh}, gWhh.Slice({2 * h}), {gh});");
+                UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, "dz2", N(gh), "dzStride", 0, 2 * h, "gWhh");
+                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({h}, rows, cache.Slice({gh}), {ldc}, dz2.Slice({2 * h}), {gh}, gWhh, {gh}, {plan.PanelWidth}, {2 * h}, {h});");
             }
 
             w.WriteLine();
-            UnitWriter.WriteInputGradients(w, unit, "dz", "dz2", N(gh));
+            UnitWriter.WriteInputGradients(w, plan, unit, "dz", "dz2", N(gh));
         }
 
         w.WriteLine();

@@ -31,16 +31,16 @@ internal static class LstmWriter
             w.WriteLine();
             w.WriteLine("// z_t = W_ih x_t + b_ih + b_hh for every step at once: one product over all rows.");
             w.WriteLine($"{ModelWriter.Rows}.Broadcast(cache, rows, {gh}, {ldc}, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(rows, {gh}, {input}, x, ldx, {unit.InputWeight.In("p")}, {gh}, cache, {ldc});");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(rows, {input}, x, ldx, {unit.InputWeight.In("p")}, {gh}, {plan.PanelWidth}, 0, {gh}, cache, {ldc});");
             w.WriteLine();
             w.WriteLine($"// z_t += W_hh h_{prev}; then the gates, c_t and h_t, starting from h0 and c0.");
             w.WriteLine($"{s} zt = cache.Slice(({first}) * cacheStride);");
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {gh}, {h}, h0, {h}, whh, {gh}, zt, {ldc});");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, h0, {h}, whh, {gh}, {plan.PanelWidth}, 0, {gh}, zt, {ldc});");
             w.WriteLine($"global::NativeRnn.Kernels.Cells.LstmForward(zt, {ldc}, c0, {h}, y.Slice(({first}) * stride), ldy, batch, {h});");
             using (w.Block(UnitWriter.ForwardLoop(unit)))
             {
                 w.WriteLine("zt = cache.Slice(t * cacheStride);");
-                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {gh}, {h}, y.Slice(({previous}) * stride), ldy, whh, {gh}, zt, {ldc});");
+                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, y.Slice(({previous}) * stride), ldy, whh, {gh}, {plan.PanelWidth}, 0, {gh}, zt, {ldc});");
                 w.WriteLine($"global::NativeRnn.Kernels.Cells.LstmForward(zt, {ldc}, cache.Slice((({previous}) * cacheStride) + {gh}), {ldc}, y.Slice(t * stride), ldy, batch, {h});");
             }
 
@@ -59,7 +59,7 @@ internal static class LstmWriter
             w.WriteLine($"int cacheStride = batch * {ldc};");
             w.WriteLine($"int dzStride = batch * {gh};");
             w.WriteLine($"{s} whh = scratch.Slice(0, {gh * h});");
-            w.WriteLine($"{ModelWriter.Rows}.Transpose({unit.RecurrentWeight.In("p")}, {h}, {gh}, whh); // W_hh untransposed: [4H, H]");
+            w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, whh); // W_hh untransposed: [4H, H]");
             w.WriteLine();
             w.WriteLine("// Gradients flowing into the final states join the last step's; dc0 carries ∂L/∂c_t down to ∂L/∂c_0.");
             w.WriteLine($"{ModelWriter.Rows}.AddInto(dhN, {h}, dy.Slice(({last}) * stride), ldy, batch, {h});");
@@ -79,9 +79,9 @@ internal static class LstmWriter
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {gh}, dzFirst, {gh}, whh, {h}, dh0, {h});");
             w.WriteLine();
             w.WriteLine($"// ∂L/∂W_hh += Σ_t ∂L/∂z_t h_{prev}ᵀ (stored transposed: h_prevᵀ · dz)");
-            UnitWriter.WriteRecurrentWeightGradient(w, unit, "dz", N(gh), "dzStride", gh, unit.RecurrentWeight.In("g"), gh);
+            UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, "dz", N(gh), "dzStride", 0, gh, unit.RecurrentWeight.In("g"));
             w.WriteLine();
-            UnitWriter.WriteInputGradients(w, unit, "dz", "dz", N(gh));
+            UnitWriter.WriteInputGradients(w, plan, unit, "dz", "dz", N(gh));
         }
 
         w.WriteLine();

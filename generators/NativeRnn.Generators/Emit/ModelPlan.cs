@@ -50,7 +50,7 @@ internal sealed class TensorPlan
 
     public string ShapeText => Columns == 0 ? $"[{Rows}]" : $"[{Rows}, {Columns}]";
 
-    public string StorageText => Transposed ? $"stored transposed as [{Columns}, {Rows}]" : "stored as is";
+    public string StorageText => Transposed ? $"packed as [{Columns}, {Rows}] in panels" : "stored as is";
 
     private static string Pascal(string name)
     {
@@ -309,6 +309,9 @@ internal sealed class ModelPlan
     public int ChunkSteps => Math.Max(1, Math.Min(64, 65536 / (((2 * MaxLayerWidth) + Math.Max(MaxCacheWidth, Layers.Max(l => l.Gates * l.Hidden)) + (HasEmbedding ? InputSize : 0)) * ElementSize)));
 
     public int ElementSize => Model.Element == ElementKind.Double ? 8 : 4;
+
+    /// <summary>Width in elements of the column panels of packed weights (256 bytes; see <c>NativeRnn.Kernels.Panels</c>).</summary>
+    public int PanelWidth => 256 / ElementSize;
 
     public string Span => $"global::System.Span<{T}>";
 

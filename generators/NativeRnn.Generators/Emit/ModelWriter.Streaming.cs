@@ -131,9 +131,9 @@ internal static partial class ModelWriter
                 string hOut = $"{buffer}.Slice(0, {hidden})";
                 string call = layer.Kind switch
                 {
-                    LayerKind.Lstm => $"{kernels}.Lstm({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {c}, {hOut});",
-                    LayerKind.Gru => $"{kernels}.Gru({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut});",
-                    _ => $"{kernels}.SimpleRnn({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut}, global::NativeRnn.Activation.{layer.Info.Activation});",
+                    LayerKind.Lstm => $"{kernels}.Lstm({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {c}, {hOut}, {plan.PanelWidth});",
+                    LayerKind.Gru => $"{kernels}.Gru({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut}, {plan.PanelWidth});",
+                    _ => $"{kernels}.SimpleRnn({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut}, global::NativeRnn.Activation.{layer.Info.Activation}, {plan.PanelWidth});",
                 };
                 w.WriteLine(call);
                 w.WriteLine($"{hOut}.CopyTo({h});");
@@ -148,7 +148,7 @@ internal static partial class ModelWriter
                     w.WriteLine(gru
                         ? $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")});"
                         : $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
-                    w.WriteLine($"{Gemm}.MultiplyAdd({steps}, {gh}, {layer.InputWidth}, {previous}, {previousWidth}, {unit.InputWeight.In("p")}, {gh}, z, {gh});");
+                    w.WriteLine($"{Gemm}.MultiplyAddPanels({steps}, {layer.InputWidth}, {previous}, {previousWidth}, {unit.InputWeight.In("p")}, {gh}, {plan.PanelWidth}, 0, {gh}, z, {gh});");
                     w.WriteLine($"{plan.ReadOnlySpan} whh = {unit.RecurrentWeight.In("p")};");
                     if (gru)
                     {
@@ -166,9 +166,9 @@ internal static partial class ModelWriter
                         w.WriteLine($"{plan.Span} ht = {buffer}.Slice(t * {hidden}, {hidden});");
                         w.WriteLine(layer.Kind switch
                         {
-                            LayerKind.Lstm => $"{kernels}.LstmProjected(z.Slice(t * {gh}, {gh}), whh, previous, c, ht);",
-                            LayerKind.Gru => $"{kernels}.GruProjected(z.Slice(t * {gh}, {gh}), whh, bhh, previous, ht);",
-                            _ => $"{kernels}.SimpleRnnProjected(z.Slice(t * {gh}, {gh}), whh, previous, ht, global::NativeRnn.Activation.{layer.Info.Activation});",
+                            LayerKind.Lstm => $"{kernels}.LstmProjected(z.Slice(t * {gh}, {gh}), whh, previous, c, ht, {plan.PanelWidth});",
+                            LayerKind.Gru => $"{kernels}.GruProjected(z.Slice(t * {gh}, {gh}), whh, bhh, previous, ht, {plan.PanelWidth});",
+                            _ => $"{kernels}.SimpleRnnProjected(z.Slice(t * {gh}, {gh}), whh, previous, ht, global::NativeRnn.Activation.{layer.Info.Activation}, {plan.PanelWidth});",
                         });
                         w.WriteLine("previous = ht;");
                     }

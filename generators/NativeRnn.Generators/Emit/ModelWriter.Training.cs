@@ -486,7 +486,7 @@ internal static partial class ModelWriter
         using (w.Block($"private static void HeadForward({rs} p, {rs} h, int ldh, {s} y, int rows)"))
         {
             w.WriteLine($"{Rows}.Broadcast(y, rows, {o}, {o}, {bias.In("p")});");
-            w.WriteLine($"{Gemm}.MultiplyAdd(rows, {o}, {width}, h, ldh, {weight.In("p")}, {o}, y, {o});");
+            w.WriteLine($"{Gemm}.MultiplyAddPanels(rows, {width}, h, ldh, {weight.In("p")}, {o}, {plan.PanelWidth}, 0, {o}, y, {o});");
         }
 
         w.WriteLine();
@@ -494,12 +494,12 @@ internal static partial class ModelWriter
         using (w.Block($"private static void HeadBackward({rs} p, {s} g, {rs} h, int ldh, {rs} dy, {s} dh, int lddh, {s} scratch, int rows)"))
         {
             w.WriteLine("// ∂L/∂W += Σ_t ∂L/∂y_t h_tᵀ (stored transposed: hᵀ · dy);  ∂L/∂b += Σ_t ∂L/∂y_t");
-            w.WriteLine($"{Gemm}.MultiplyAddTransposedA({width}, {o}, rows, h, ldh, dy, {o}, {weight.In("g")}, {o});");
+            w.WriteLine($"{Gemm}.MultiplyAddTransposedAPanels({width}, rows, h, ldh, dy, {o}, {weight.In("g")}, {o}, {plan.PanelWidth}, 0, {o});");
             w.WriteLine($"{Rows}.SumInto(dy, rows, {o}, {o}, {bias.In("g")});");
             w.WriteLine();
             w.WriteLine("// ∂L/∂h_t += Wᵀ ∂L/∂y_t (row form: dy · W, with W untransposed in scratch)");
             w.WriteLine($"{s} weight = scratch.Slice(0, {o * width});");
-            w.WriteLine($"{Rows}.Transpose({weight.In("p")}, {width}, {o}, weight);");
+            w.WriteLine($"{Rows}.TransposePanels({weight.In("p")}, {width}, {o}, {plan.PanelWidth}, weight);");
             w.WriteLine($"{Gemm}.MultiplyAdd(rows, {width}, {o}, dy, {o}, weight, {width}, dh, lddh);");
         }
 

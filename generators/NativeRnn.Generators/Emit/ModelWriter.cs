@@ -228,8 +228,9 @@ internal static partial class ModelWriter
     private static void WriteLayout(IndentedTextWriter w, ModelPlan plan)
     {
         w.WriteLine("// ──────────────────────── Parameter layout ────────────────────────");
-        w.WriteLine("// One flat block; each tensor keeps its PyTorch name. Weights are stored transposed");
-        w.WriteLine("// ([inputs, outputs]) so each input value is broadcast over contiguous outputs.");
+        w.WriteLine("// One flat block; each tensor keeps its PyTorch name. Weights are packed transposed");
+        w.WriteLine("// ([inputs, outputs]) so each input value is broadcast over contiguous outputs, in column");
+        w.WriteLine($"// panels of {plan.PanelWidth} so every product streams them in address order.");
         w.WriteLine();
         foreach (TensorPlan tensor in plan.Tensors)
         {
@@ -245,9 +246,9 @@ internal static partial class ModelWriter
         {
             TensorPlan t = plan.Tensors[i];
             string shape = t.Columns == 0 ? $"new[] {{ {t.Rows} }}" : $"new[] {{ {t.Rows}, {t.Columns} }}";
-            string storage = t.Transposed ? "Transposed" : "RowMajor";
+            string storage = t.Transposed ? "Panels" : "RowMajor";
             string end = i == plan.Tensors.Count - 1 ? ");" : ",";
-            w.WriteLine($"new global::NativeRnn.TensorInfo(\"{t.Name}\", global::NativeRnn.TensorRole.{t.Role}, {t.OffsetName}, {shape}, global::NativeRnn.TensorStorage.{storage}, {t.Gates}, {N(t.OnesBlock)}){end}");
+            w.WriteLine($"new global::NativeRnn.TensorInfo(\"{t.Name}\", global::NativeRnn.TensorRole.{t.Role}, {t.OffsetName}, {shape}, global::NativeRnn.TensorStorage.{storage}, {t.Gates}, {N(t.OnesBlock)}, {(t.Transposed ? plan.PanelWidth : 0)}){end}");
         }
 
         w.Outdent();

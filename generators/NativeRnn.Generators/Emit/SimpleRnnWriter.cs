@@ -35,16 +35,16 @@ internal static class SimpleRnnWriter
             w.WriteLine();
             w.WriteLine("// z_t = W_ih x_t + b_ih + b_hh for every step at once: one product over all rows.");
             w.WriteLine($"{ModelWriter.Rows}.Broadcast(y, rows, {h}, ldy, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(rows, {h}, {input}, x, ldx, {unit.InputWeight.In("p")}, {h}, y, ldy);");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(rows, {input}, x, ldx, {unit.InputWeight.In("p")}, {h}, {plan.PanelWidth}, 0, {h}, y, ldy);");
             w.WriteLine();
             w.WriteLine($"// h_t = {g}(z_t + W_hh h_{prev}), starting from h0.");
             w.WriteLine($"{s} yt = y.Slice(({first}) * stride);");
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, h0, {h}, whh, {h}, yt, ldy);");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, h0, {h}, whh, {h}, {plan.PanelWidth}, 0, {h}, yt, ldy);");
             w.WriteLine($"{ModelWriter.Activations}.{activation}(yt, batch, {h}, ldy);");
             using (w.Block(UnitWriter.ForwardLoop(unit)))
             {
                 w.WriteLine("yt = y.Slice(t * stride);");
-                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, y.Slice(({UnitWriter.Previous(unit)}) * stride), ldy, whh, {h}, yt, ldy);");
+                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, y.Slice(({UnitWriter.Previous(unit)}) * stride), ldy, whh, {h}, {plan.PanelWidth}, 0, {h}, yt, ldy);");
                 w.WriteLine($"{ModelWriter.Activations}.{activation}(yt, batch, {h}, ldy);");
             }
 
@@ -60,7 +60,7 @@ internal static class SimpleRnnWriter
             w.WriteLine("int rows = steps * batch;");
             w.WriteLine("int stride = batch * ldy;");
             w.WriteLine($"{s} whh = scratch.Slice(0, {h * h});");
-            w.WriteLine($"{ModelWriter.Rows}.Transpose({unit.RecurrentWeight.In("p")}, {h}, {h}, whh); // W_hh untransposed: [out, in]");
+            w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.RecurrentWeight.In("p")}, {h}, {h}, {plan.PanelWidth}, whh); // W_hh untransposed: [out, in]");
             w.WriteLine();
             w.WriteLine("// The final state's gradient joins the gradient of the last step's output.");
             w.WriteLine($"{ModelWriter.Rows}.AddInto(dhN, {h}, dy.Slice(({last}) * stride), ldy, batch, {h});");
@@ -79,9 +79,9 @@ internal static class SimpleRnnWriter
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, dzFirst, ldy, whh, {h}, dh0, {h});");
             w.WriteLine();
             w.WriteLine($"// ∂L/∂W_hh += Σ_t ∂L/∂z_t h_{prev}ᵀ (stored transposed: h_prevᵀ · dz)");
-            UnitWriter.WriteRecurrentWeightGradient(w, unit, "dy", "ldy", "stride", h, unit.RecurrentWeight.In("g"), h);
+            UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, "dy", "ldy", "stride", 0, h, unit.RecurrentWeight.In("g"));
             w.WriteLine();
-            UnitWriter.WriteInputGradients(w, unit, "dy", "dy", "ldy");
+            UnitWriter.WriteInputGradients(w, plan, unit, "dy", "dy", "ldy");
         }
 
         w.WriteLine();

@@ -63,35 +63,36 @@ internal static class UnitWriter
     public static string PreviousText(UnitPlan unit) => unit.Reverse ? "t+1" : "t−1";
 
     /// <summary>
-    /// Writes <c>∂L/∂W_hh += Σ_t h_prevᵀ · dz_t</c> for stored-transposed <c>W_hh</c>: h0 pairs with the first
-    /// step's gradient, the outputs of all other steps with the gradients of the steps after them.
+    /// Writes <c>∂L/∂W_hh += Σ_t h_prevᵀ · dz_t</c> into columns <c>[start, start + count)</c> of the packed
+    /// (panel-major, <c>[H, G·H]</c>) gradient: h0 pairs with the first step's gradient, the outputs of all
+    /// other steps with the gradients of the steps after them.
     /// </summary>
-    public static void WriteRecurrentWeightGradient(IndentedTextWriter w, UnitPlan unit, string dz, string lddz, string dstride, int columns, string target, int ldTarget)
+    public static void WriteRecurrentWeightGradient(IndentedTextWriter w, ModelPlan plan, UnitPlan unit, string dz, string lddz, string dstride, int start, int count, string target)
     {
-        int h = unit.Layer.Hidden;
+        int h = unit.Layer.Hidden, gh = unit.Layer.Gates * h;
         string first = First(unit);
-        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedA({h}, {columns}, batch, h0, {h}, {dz}.Slice(({first}) * {dstride}), {lddz}, {target}, {ldTarget});");
+        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({h}, batch, h0, {h}, {dz}.Slice(({first}) * {dstride}), {lddz}, {target}, {gh}, {plan.PanelWidth}, {start}, {count});");
         using (w.Block("if (steps > 1)"))
         {
             string yPrevious = unit.Reverse ? "y.Slice(batch * ldy)" : "y";
             string dzNext = unit.Reverse ? dz : $"{dz}.Slice({dstride})";
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedA({h}, {columns}, (steps - 1) * batch, {yPrevious}, ldy, {dzNext}, {lddz}, {target}, {ldTarget});");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({h}, (steps - 1) * batch, {yPrevious}, ldy, {dzNext}, {lddz}, {target}, {gh}, {plan.PanelWidth}, {start}, {count});");
         }
     }
 
     /// <summary>Writes the input-side gradients: <c>∂L/∂W_ih</c>, both biases, and <c>∂L/∂x</c>.</summary>
-    public static void WriteInputGradients(IndentedTextWriter w, UnitPlan unit, string dzx, string dzh, string lddz)
+    public static void WriteInputGradients(IndentedTextWriter w, ModelPlan plan, UnitPlan unit, string dzx, string dzh, string lddz)
     {
         LayerPlan layer = unit.Layer;
         int gh = layer.Gates * layer.Hidden, input = layer.InputWidth;
         w.WriteLine("// ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)");
-        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedA({input}, {gh}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh});");
+        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({input}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh}, {plan.PanelWidth}, 0, {gh});");
         w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias.In("g")});");
         w.WriteLine($"{ModelWriter.Rows}.SumInto({dzh}, rows, {gh}, {lddz}, {unit.RecurrentBias.In("g")});");
         w.WriteLine();
         w.WriteLine("// ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)");
         w.WriteLine($"var wih = scratch.Slice(0, {gh * input});");
-        w.WriteLine($"{ModelWriter.Rows}.Transpose({unit.InputWeight.In("p")}, {input}, {gh}, wih);");
+        w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.InputWeight.In("p")}, {input}, {gh}, {plan.PanelWidth}, wih);");
         w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(rows, {input}, {gh}, {dzx}, {lddz}, wih, {input}, dx, lddx);");
     }
 }

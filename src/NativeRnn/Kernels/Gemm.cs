@@ -80,6 +80,103 @@ public static class Gemm
         Run(m, n, k, ref MemoryMarshal.GetReference(a), 1, lda, ref MemoryMarshal.GetReference(b), ldb, ref MemoryMarshal.GetReference(c), ldc);
     }
 
+    /// <summary>
+    /// <c>C[m, count] += A[m×k] · B[:, start..start+count)</c> where <c>B</c> is a panel-major <c>[k, columns]</c>
+    /// matrix (see <see cref="Panels"/>): the forward product with packed weights, or part of it.
+    /// </summary>
+    /// <param name="m">Rows of <paramref name="a"/> and <paramref name="c"/>.</param>
+    /// <param name="k">Columns of <paramref name="a"/>, rows of <paramref name="b"/>.</param>
+    /// <param name="a">Row-major <c>A</c>.</param>
+    /// <param name="lda">Leading dimension of <paramref name="a"/>.</param>
+    /// <param name="b">Panel-major <c>B</c>, <c>k × columns</c> elements.</param>
+    /// <param name="columns">Columns of <paramref name="b"/>.</param>
+    /// <param name="panelWidth">Panel width of <paramref name="b"/>.</param>
+    /// <param name="start">First column of <paramref name="b"/> used.</param>
+    /// <param name="count">Columns used (and columns of <paramref name="c"/>).</param>
+    /// <param name="c">Row-major <c>C</c>, accumulated into.</param>
+    /// <param name="ldc">Leading dimension of <paramref name="c"/>.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void MultiplyAddPanels<T>(int m, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int columns, int panelWidth, int start, int count, Span<T> c, int ldc)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        CheckPanels(b.Length, k, columns, panelWidth, start, count, nameof(b));
+        CheckMatrix(a.Length, m, k, lda, nameof(a));
+        CheckMatrix(c.Length, m, count, ldc, nameof(c));
+        if (m == 0 || count == 0 || k == 0)
+        {
+            return;
+        }
+
+        ref T a0 = ref MemoryMarshal.GetReference(a);
+        ref T b0 = ref MemoryMarshal.GetReference(b);
+        ref T c0 = ref MemoryMarshal.GetReference(c);
+        for (int column = start; column < start + count;)
+        {
+            int panelStart = column / panelWidth * panelWidth;
+            int width = Math.Min(panelWidth, columns - panelStart);
+            int take = Math.Min(panelStart + width, start + count) - column;
+            ref T panel = ref Unsafe.Add(ref b0, (panelStart * k) + (column - panelStart));
+            Run(m, take, k, ref a0, lda, 1, ref panel, width, ref Unsafe.Add(ref c0, column - start), ldc);
+            column += take;
+        }
+    }
+
+    /// <summary>
+    /// <c>C[:, start..start+count) += Aᵀ · B</c> where <c>C</c> is a panel-major <c>[m, columns]</c> matrix and
+    /// <c>A</c> is stored <c>[k×m]</c>: the weight gradient <c>dWᵀ += Xᵀ · dZ</c> in the packed layout.
+    /// </summary>
+    /// <param name="m">Columns of the stored <paramref name="a"/>, rows of <paramref name="c"/>.</param>
+    /// <param name="k">Rows of the stored <paramref name="a"/> and of <paramref name="b"/>.</param>
+    /// <param name="a">Row-major <c>[k×m]</c>.</param>
+    /// <param name="lda">Leading dimension of <paramref name="a"/>.</param>
+    /// <param name="b">Row-major <c>[k×count]</c>.</param>
+    /// <param name="ldb">Leading dimension of <paramref name="b"/>.</param>
+    /// <param name="c">Panel-major <c>C</c>, <c>m × columns</c> elements, accumulated into.</param>
+    /// <param name="columns">Columns of <paramref name="c"/>.</param>
+    /// <param name="panelWidth">Panel width of <paramref name="c"/>.</param>
+    /// <param name="start">First column of <paramref name="c"/> written.</param>
+    /// <param name="count">Columns written (and columns of <paramref name="b"/>).</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void MultiplyAddTransposedAPanels<T>(int m, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int columns, int panelWidth, int start, int count)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        CheckPanels(c.Length, m, columns, panelWidth, start, count, nameof(c));
+        CheckMatrix(a.Length, k, m, lda, nameof(a));
+        CheckMatrix(b.Length, k, count, ldb, nameof(b));
+        if (m == 0 || count == 0 || k == 0)
+        {
+            return;
+        }
+
+        ref T a0 = ref MemoryMarshal.GetReference(a);
+        ref T b0 = ref MemoryMarshal.GetReference(b);
+        ref T c0 = ref MemoryMarshal.GetReference(c);
+        for (int column = start; column < start + count;)
+        {
+            int panelStart = column / panelWidth * panelWidth;
+            int width = Math.Min(panelWidth, columns - panelStart);
+            int take = Math.Min(panelStart + width, start + count) - column;
+            ref T panel = ref Unsafe.Add(ref c0, (panelStart * m) + (column - panelStart));
+            Run(m, take, k, ref a0, 1, lda, ref Unsafe.Add(ref b0, column - start), ldb, ref panel, width);
+            column += take;
+        }
+    }
+
+    /// <summary>Throws unless a span of <paramref name="length"/> holds a panel-major matrix and the column range lies inside it.</summary>
+    internal static void CheckPanels(int length, int rows, int columns, int panelWidth, int start, int count, string name)
+    {
+        Panels.CheckWidth(panelWidth);
+        if (rows < 0 || columns < 0 || length != (long)rows * columns)
+        {
+            throw new ArgumentException($"Panel matrix '{name}' ({rows}×{columns}) needs {(long)rows * columns} elements but the span has {length}.", name);
+        }
+
+        if (start < 0 || count < 0 || start + count > columns)
+        {
+            throw new ArgumentException($"Columns {start} to {start + count} are outside panel matrix '{name}' of {columns} columns.", name);
+        }
+    }
+
     /// <summary>Throws unless a span of <paramref name="length"/> holds a <paramref name="rows"/>×<paramref name="columns"/> matrix with leading dimension <paramref name="leading"/>.</summary>
     internal static void CheckMatrix(int length, int rows, int columns, int leading, string name)
     {

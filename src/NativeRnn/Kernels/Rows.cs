@@ -158,6 +158,26 @@ public static class Rows
         }
     }
 
+    /// <summary><c>y[c, r] ← x[r, c]</c> for a panel-major <paramref name="x"/> (see <see cref="Panels"/>): recovers a weight in PyTorch's layout.</summary>
+    /// <param name="x">Panel-major <paramref name="rows"/>×<paramref name="columns"/>.</param>
+    /// <param name="rows">Rows of <paramref name="x"/>.</param>
+    /// <param name="columns">Columns of <paramref name="x"/>.</param>
+    /// <param name="panelWidth">Panel width of <paramref name="x"/>.</param>
+    /// <param name="y">Destination, row-major <paramref name="columns"/>×<paramref name="rows"/>.</param>
+    /// <typeparam name="T">Element type.</typeparam>
+    public static void TransposePanels<T>(ReadOnlySpan<T> x, int rows, int columns, int panelWidth, Span<T> y)
+        where T : unmanaged
+    {
+        Gemm.CheckPanels(x.Length, rows, columns, panelWidth, 0, columns, nameof(x));
+        Gemm.CheckMatrix(y.Length, columns, rows, Math.Max(rows, 1), nameof(y));
+        for (int start = 0; start < columns; start += panelWidth)
+        {
+            int width = Math.Min(panelWidth, columns - start);
+            ReadOnlySpan<T> panel = x.Slice(start * rows, width * rows);
+            Transpose(panel, rows, width, y.Slice(start * rows, width * rows));
+        }
+    }
+
     /// <summary><c>x[r, :] ← table[tokens[r], :]</c>: an embedding lookup.</summary>
     /// <param name="table">Row-major <c>[vocabulary, width]</c>.</param>
     /// <param name="width">Columns of the table.</param>

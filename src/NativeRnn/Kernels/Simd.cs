@@ -46,7 +46,7 @@ internal interface ISimd<TVector, T>
 
     static abstract TVector Abs(TVector a);
 
-    /// <summary>Element-wise <c>e^x</c>.</summary>
+    /// <summary>Element-wise <c>e^x</c>: <see cref="FastExp"/> for float (≤ 2 ulp, saturating), the runtime's for double (≤ 1 ulp).</summary>
     static abstract TVector Exp(TVector x);
 
     /// <summary>Takes the sign bit of <paramref name="sign"/> and the magnitude of <paramref name="magnitude"/>.</summary>
@@ -122,7 +122,7 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
     {
         if (typeof(T) == typeof(float))
         {
-            return Vector512.Exp(x.AsSingle()).As<float, T>();
+            return FastExp.Exp(x.AsSingle()).As<float, T>();
         }
 
         return Vector512.Exp(x.AsDouble()).As<double, T>();
@@ -203,7 +203,7 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
     {
         if (typeof(T) == typeof(float))
         {
-            return Vector256.Exp(x.AsSingle()).As<float, T>();
+            return FastExp.Exp(x.AsSingle()).As<float, T>();
         }
 
         return Vector256.Exp(x.AsDouble()).As<double, T>();
@@ -292,7 +292,7 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     {
         if (typeof(T) == typeof(float))
         {
-            return Vector128.Exp(x.AsSingle()).As<float, T>();
+            return FastExp.Exp(x.AsSingle()).As<float, T>();
         }
 
         return Vector128.Exp(x.AsDouble()).As<double, T>();

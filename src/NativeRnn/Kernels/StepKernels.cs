@@ -31,8 +31,9 @@ public static class StepKernels
     /// <param name="h">The previous hidden state, <c>[H]</c>.</param>
     /// <param name="c">The cell state, <c>[H]</c>, updated in place.</param>
     /// <param name="hOut">Receives the new hidden state, <c>[H]</c>; must not overlap <paramref name="h"/>.</param>
+    /// <param name="panelWidth">Panel width of the packed weights (see <see cref="Panels"/>).</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    public static void Lstm<T>(ReadOnlySpan<T> wih, ReadOnlySpan<T> whh, ReadOnlySpan<T> bih, ReadOnlySpan<T> bhh, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> c, Span<T> hOut)
+    public static void Lstm<T>(ReadOnlySpan<T> wih, ReadOnlySpan<T> whh, ReadOnlySpan<T> bih, ReadOnlySpan<T> bhh, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> c, Span<T> hOut, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int hidden = h.Length, input = x.Length;
@@ -40,8 +41,9 @@ public static class StepKernels
         Check(bih.Length, 4 * hidden, nameof(bih));
         Check(bhh.Length, 4 * hidden, nameof(bhh));
         CheckRecurrent(whh.Length, 4, hidden, c.Length, hOut.Length, h, hOut);
+        Panels.CheckWidth(panelWidth);
         LstmCore(ref MemoryMarshal.GetReference(wih), ref MemoryMarshal.GetReference(whh), ref MemoryMarshal.GetReference(bih), ref MemoryMarshal.GetReference(bhh),
-            ref MemoryMarshal.GetReference(x), input, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(hOut), hidden);
+            ref MemoryMarshal.GetReference(x), input, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(hOut), hidden, panelWidth);
     }
 
     /// <summary>LSTM step from a precomputed input projection <c>zx = W_ih x + b_ih + b_hh</c> (<c>[4H]</c>).</summary>
@@ -50,15 +52,17 @@ public static class StepKernels
     /// <param name="h">The previous hidden state.</param>
     /// <param name="c">The cell state, updated in place.</param>
     /// <param name="hOut">Receives the new hidden state; must not overlap <paramref name="h"/>.</param>
+    /// <param name="panelWidth">Panel width of the packed weights (see <see cref="Panels"/>).</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    public static void LstmProjected<T>(ReadOnlySpan<T> zx, ReadOnlySpan<T> whh, ReadOnlySpan<T> h, Span<T> c, Span<T> hOut)
+    public static void LstmProjected<T>(ReadOnlySpan<T> zx, ReadOnlySpan<T> whh, ReadOnlySpan<T> h, Span<T> c, Span<T> hOut, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int hidden = h.Length;
         Check(zx.Length, 4 * hidden, nameof(zx));
         CheckRecurrent(whh.Length, 4, hidden, c.Length, hOut.Length, h, hOut);
         ref T z = ref MemoryMarshal.GetReference(zx);
-        LstmCore(ref z, ref MemoryMarshal.GetReference(whh), ref z, ref z, ref z, 0, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(hOut), hidden);
+        Panels.CheckWidth(panelWidth);
+        LstmCore(ref z, ref MemoryMarshal.GetReference(whh), ref z, ref z, ref z, 0, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(c), ref MemoryMarshal.GetReference(hOut), hidden, panelWidth);
     }
 
     /// <summary>
@@ -72,8 +76,9 @@ public static class StepKernels
     /// <param name="x">The input.</param>
     /// <param name="h">The previous hidden state.</param>
     /// <param name="hOut">Receives the new hidden state; must not overlap <paramref name="h"/>.</param>
+    /// <param name="panelWidth">Panel width of the packed weights (see <see cref="Panels"/>).</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    public static void Gru<T>(ReadOnlySpan<T> wih, ReadOnlySpan<T> whh, ReadOnlySpan<T> bih, ReadOnlySpan<T> bhh, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> hOut)
+    public static void Gru<T>(ReadOnlySpan<T> wih, ReadOnlySpan<T> whh, ReadOnlySpan<T> bih, ReadOnlySpan<T> bhh, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> hOut, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int hidden = h.Length, input = x.Length;
@@ -81,8 +86,9 @@ public static class StepKernels
         Check(bih.Length, 3 * hidden, nameof(bih));
         Check(bhh.Length, 3 * hidden, nameof(bhh));
         CheckRecurrent(whh.Length, 3, hidden, hidden, hOut.Length, h, hOut);
+        Panels.CheckWidth(panelWidth);
         GruCore(ref MemoryMarshal.GetReference(wih), ref MemoryMarshal.GetReference(whh), ref MemoryMarshal.GetReference(bih), ref MemoryMarshal.GetReference(bhh),
-            ref MemoryMarshal.GetReference(x), input, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden);
+            ref MemoryMarshal.GetReference(x), input, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden, panelWidth);
     }
 
     /// <summary>GRU step (reset after) from a precomputed <c>zx = W_ih x + b_ih</c> (<c>[3H]</c>; <c>b_hh</c> stays separate because r gates its n block).</summary>
@@ -91,8 +97,9 @@ public static class StepKernels
     /// <param name="bhh"><c>b_hh</c>, <c>[3H]</c>.</param>
     /// <param name="h">The previous hidden state.</param>
     /// <param name="hOut">Receives the new hidden state; must not overlap <paramref name="h"/>.</param>
+    /// <param name="panelWidth">Panel width of the packed weights (see <see cref="Panels"/>).</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    public static void GruProjected<T>(ReadOnlySpan<T> zx, ReadOnlySpan<T> whh, ReadOnlySpan<T> bhh, ReadOnlySpan<T> h, Span<T> hOut)
+    public static void GruProjected<T>(ReadOnlySpan<T> zx, ReadOnlySpan<T> whh, ReadOnlySpan<T> bhh, ReadOnlySpan<T> h, Span<T> hOut, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int hidden = h.Length;
@@ -100,7 +107,8 @@ public static class StepKernels
         Check(bhh.Length, 3 * hidden, nameof(bhh));
         CheckRecurrent(whh.Length, 3, hidden, hidden, hOut.Length, h, hOut);
         ref T z = ref MemoryMarshal.GetReference(zx);
-        GruCore(ref z, ref MemoryMarshal.GetReference(whh), ref z, ref MemoryMarshal.GetReference(bhh), ref z, 0, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden);
+        Panels.CheckWidth(panelWidth);
+        GruCore(ref z, ref MemoryMarshal.GetReference(whh), ref z, ref MemoryMarshal.GetReference(bhh), ref z, 0, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden, panelWidth);
     }
 
     /// <summary>Simple RNN step: <c>hOut ← g(W_ih x + b_ih + W_hh h + b_hh)</c>.</summary>
@@ -112,8 +120,9 @@ public static class StepKernels
     /// <param name="h">The previous hidden state.</param>
     /// <param name="hOut">Receives the new hidden state; must not overlap <paramref name="h"/>.</param>
     /// <param name="activation">The nonlinearity <c>g</c>.</param>
+    /// <param name="panelWidth">Panel width of the packed weights (see <see cref="Panels"/>).</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    public static void SimpleRnn<T>(ReadOnlySpan<T> wih, ReadOnlySpan<T> whh, ReadOnlySpan<T> bih, ReadOnlySpan<T> bhh, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> hOut, Activation activation)
+    public static void SimpleRnn<T>(ReadOnlySpan<T> wih, ReadOnlySpan<T> whh, ReadOnlySpan<T> bih, ReadOnlySpan<T> bhh, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> hOut, Activation activation, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int hidden = h.Length, input = x.Length;
@@ -121,8 +130,9 @@ public static class StepKernels
         Check(bih.Length, hidden, nameof(bih));
         Check(bhh.Length, hidden, nameof(bhh));
         CheckRecurrent(whh.Length, 1, hidden, hidden, hOut.Length, h, hOut);
+        Panels.CheckWidth(panelWidth);
         SimpleRnnCore(ref MemoryMarshal.GetReference(wih), ref MemoryMarshal.GetReference(whh), ref MemoryMarshal.GetReference(bih), ref MemoryMarshal.GetReference(bhh),
-            ref MemoryMarshal.GetReference(x), input, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden, activation);
+            ref MemoryMarshal.GetReference(x), input, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden, activation, panelWidth);
     }
 
     /// <summary>Simple RNN step from a precomputed <c>zx = W_ih x + b_ih + b_hh</c>.</summary>
@@ -131,15 +141,17 @@ public static class StepKernels
     /// <param name="h">The previous hidden state.</param>
     /// <param name="hOut">Receives the new hidden state; must not overlap <paramref name="h"/>.</param>
     /// <param name="activation">The nonlinearity <c>g</c>.</param>
+    /// <param name="panelWidth">Panel width of the packed weights (see <see cref="Panels"/>).</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    public static void SimpleRnnProjected<T>(ReadOnlySpan<T> zx, ReadOnlySpan<T> whh, ReadOnlySpan<T> h, Span<T> hOut, Activation activation)
+    public static void SimpleRnnProjected<T>(ReadOnlySpan<T> zx, ReadOnlySpan<T> whh, ReadOnlySpan<T> h, Span<T> hOut, Activation activation, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int hidden = h.Length;
         Check(zx.Length, hidden, nameof(zx));
         CheckRecurrent(whh.Length, 1, hidden, hidden, hOut.Length, h, hOut);
         ref T z = ref MemoryMarshal.GetReference(zx);
-        SimpleRnnCore(ref z, ref MemoryMarshal.GetReference(whh), ref z, ref z, ref z, 0, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden, activation);
+        Panels.CheckWidth(panelWidth);
+        SimpleRnnCore(ref z, ref MemoryMarshal.GetReference(whh), ref z, ref z, ref z, 0, ref MemoryMarshal.GetReference(h), ref MemoryMarshal.GetReference(hOut), hidden, activation, panelWidth);
     }
 
     private static void Check(int actual, int expected, string name)
@@ -161,407 +173,191 @@ public static class StepKernels
         }
     }
 
+    /// <summary>Stack buffers up to this many bytes; larger layers rent from the shared pool.</summary>
+    private const int StackBytes = 32 * 1024;
+
     // ───────────────────────────── LSTM ─────────────────────────────
 
-    /// <summary>
-    /// With <paramref name="input"/> = 0, <paramref name="wih"/> is ignored and <paramref name="bih"/> holds zx
-    /// (its own reference is passed for <paramref name="bhh"/>, which is then not added).
-    /// </summary>
-    private static void LstmCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden)
+    /// <summary>With <paramref name="input"/> = 0, <paramref name="bih"/> holds zx (with both biases) and <paramref name="wih"/>, <paramref name="bhh"/>, <paramref name="x"/> are unused.</summary>
+    private static void LstmCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden, int panelWidth)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int gh = 4 * hidden;
+        T[]? rented = null;
+        Span<T> buffer = gh * Unsafe.SizeOf<T>() <= StackBytes ? stackalloc T[gh] : (rented = System.Buffers.ArrayPool<T>.Shared.Rent(gh));
+        ref T z = ref MemoryMarshal.GetReference(buffer);
+
+        // z = b_ih + b_hh + W_ih x + W_hh h: every weight read once.
+        if (input > 0)
+        {
+            Add(ref bih, ref bhh, ref z, gh);
+            MatVec.RunPanels(ref x, input, ref wih, panelWidth, ref z, gh);
+        }
+        else
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref bih, gh).CopyTo(buffer);
+        }
+
+        MatVec.RunPanels(ref h, hidden, ref whh, panelWidth, ref z, gh);
+        LstmCell(ref z, ref c, ref hOut, hidden);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
+        }
+    }
+
+    private static void LstmCell<T>(ref T z, ref T c, ref T hOut, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int j = 0;
         if (Simd512<T>.IsAccelerated)
         {
-            j = LstmTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+            j = LstmCell<Simd512<T>, Vector512<T>, T>(ref z, ref c, ref hOut, hidden, j);
         }
 
         if (Simd256<T>.IsAccelerated)
         {
-            j = LstmTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+            j = LstmCell<Simd256<T>, Vector256<T>, T>(ref z, ref c, ref hOut, hidden, j);
         }
 
         if (Simd128<T>.IsAccelerated)
         {
-            j = LstmTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+            j = LstmCell<Simd128<T>, Vector128<T>, T>(ref z, ref c, ref hOut, hidden, j);
         }
 
-        LstmTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+        LstmCell<SimdScalar<T>, T, T>(ref z, ref c, ref hOut, hidden, j);
     }
 
-    private static int LstmTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden, int j)
+    /// <summary><c>c ← σ(z_f)⊙c + σ(z_i)⊙tanh(z_g)</c>; <c>hOut ← σ(z_o)⊙tanh(c)</c>.</summary>
+    private static int LstmCell<TOps, TVector, T>(ref T z, ref T c, ref T hOut, int hidden, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = TOps.Count;
-        nint gh = 4 * hidden;
-        bool projected = input == 0;
-
-        // Two vectors of units per tile: 8 accumulators, enough independent chains to hide FMA latency.
-        for (; j + (2 * w) <= hidden; j += 2 * w)
-        {
-            Bias4<TOps, TVector, T>(ref bih, ref bhh, projected, j, hidden, out TVector i0, out TVector f0, out TVector g0, out TVector o0);
-            Bias4<TOps, TVector, T>(ref bih, ref bhh, projected, j + w, hidden, out TVector i1, out TVector f1, out TVector g1, out TVector o1);
-            for (int k = 0; k < input; k++)
-            {
-                TVector xk = TOps.Broadcast(Unsafe.Add(ref x, k));
-                ref T row = ref Unsafe.Add(ref wih, (k * gh) + j);
-                i0 = TOps.MultiplyAdd(xk, TOps.Load(ref row), i0);
-                i1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, w)), i1);
-                f0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden)), f0);
-                f1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), f1);
-                g0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), g0);
-                g1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), g1);
-                o0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, 3 * hidden)), o0);
-                o1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, (3 * hidden) + w)), o1);
-            }
-
-            for (int k = 0; k < hidden; k++)
-            {
-                TVector hk = TOps.Broadcast(Unsafe.Add(ref h, k));
-                ref T row = ref Unsafe.Add(ref whh, (k * gh) + j);
-                i0 = TOps.MultiplyAdd(hk, TOps.Load(ref row), i0);
-                i1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, w)), i1);
-                f0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden)), f0);
-                f1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), f1);
-                g0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), g0);
-                g1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), g1);
-                o0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, 3 * hidden)), o0);
-                o1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, (3 * hidden) + w)), o1);
-            }
-
-            LstmCell<TOps, TVector, T>(i0, f0, g0, o0, ref Unsafe.Add(ref c, j), ref Unsafe.Add(ref hOut, j));
-            LstmCell<TOps, TVector, T>(i1, f1, g1, o1, ref Unsafe.Add(ref c, j + w), ref Unsafe.Add(ref hOut, j + w));
-        }
-
-        // One vector of units: split the products over even and odd rows so eight chains run at once.
         for (; j + w <= hidden; j += w)
         {
-            Bias4<TOps, TVector, T>(ref bih, ref bhh, projected, j, hidden, out TVector i0, out TVector f0, out TVector g0, out TVector o0);
-            TVector i1 = TOps.Zero, f1 = TOps.Zero, g1 = TOps.Zero, o1 = TOps.Zero;
-            Accumulate4<TOps, TVector, T>(ref wih, ref x, input, gh, hidden, j, ref i0, ref f0, ref g0, ref o0, ref i1, ref f1, ref g1, ref o1);
-            Accumulate4<TOps, TVector, T>(ref whh, ref h, hidden, gh, hidden, j, ref i0, ref f0, ref g0, ref o0, ref i1, ref f1, ref g1, ref o1);
-            LstmCell<TOps, TVector, T>(TOps.Add(i0, i1), TOps.Add(f0, f1), TOps.Add(g0, g1), TOps.Add(o0, o1), ref Unsafe.Add(ref c, j), ref Unsafe.Add(ref hOut, j));
+            ref T zi = ref Unsafe.Add(ref z, j);
+            TVector i = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref zi));
+            TVector f = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref Unsafe.Add(ref zi, hidden)));
+            TVector g = TanhOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref Unsafe.Add(ref zi, 2 * hidden)));
+            TVector o = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref Unsafe.Add(ref zi, 3 * hidden)));
+            ref T cj = ref Unsafe.Add(ref c, j);
+            TVector cNew = TOps.MultiplyAdd(f, TOps.Load(ref cj), TOps.Multiply(i, g));
+            TOps.Store(cNew, ref cj);
+            TOps.Store(TOps.Multiply(o, TanhOperator<T>.Invoke<TOps, TVector>(cNew)), ref Unsafe.Add(ref hOut, j));
         }
 
         return j;
-    }
-
-    /// <summary>Accumulates the four gate blocks of one vector of units over <paramref name="rows"/> rows, even rows into the first set, odd into the second.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate4<TOps, TVector, T>(ref T weights, ref T v, int rows, nint rowLength, int hidden, int j,
-        ref TVector a0, ref TVector b0, ref TVector c0, ref TVector d0, ref TVector a1, ref TVector b1, ref TVector c1, ref TVector d1)
-        where TOps : ISimd<TVector, T>
-        where T : unmanaged
-    {
-        int k = 0;
-        for (; k + 1 < rows; k += 2)
-        {
-            TVector v0 = TOps.Broadcast(Unsafe.Add(ref v, k));
-            TVector v1 = TOps.Broadcast(Unsafe.Add(ref v, k + 1));
-            ref T r0 = ref Unsafe.Add(ref weights, (k * rowLength) + j);
-            ref T r1 = ref Unsafe.Add(ref r0, rowLength);
-            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref r0), a0);
-            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, hidden)), b0);
-            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 2 * hidden)), c0);
-            d0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 3 * hidden)), d0);
-            a1 = TOps.MultiplyAdd(v1, TOps.Load(ref r1), a1);
-            b1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref r1, hidden)), b1);
-            c1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref r1, 2 * hidden)), c1);
-            d1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref r1, 3 * hidden)), d1);
-        }
-
-        if (k < rows)
-        {
-            TVector v0 = TOps.Broadcast(Unsafe.Add(ref v, k));
-            ref T r0 = ref Unsafe.Add(ref weights, (k * rowLength) + j);
-            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref r0), a0);
-            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, hidden)), b0);
-            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 2 * hidden)), c0);
-            d0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 3 * hidden)), d0);
-        }
-    }
-
-    /// <summary>Starts four gate accumulators at the biases (or at the precomputed projection).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Bias4<TOps, TVector, T>(ref T bih, ref T bhh, bool projected, int j, int hidden, out TVector a, out TVector b, out TVector c, out TVector d)
-        where TOps : ISimd<TVector, T>
-        where T : unmanaged
-    {
-        ref T p = ref Unsafe.Add(ref bih, j);
-        a = TOps.Load(ref p);
-        b = TOps.Load(ref Unsafe.Add(ref p, hidden));
-        c = TOps.Load(ref Unsafe.Add(ref p, 2 * hidden));
-        d = TOps.Load(ref Unsafe.Add(ref p, 3 * hidden));
-        if (!projected)
-        {
-            ref T q = ref Unsafe.Add(ref bhh, j);
-            a = TOps.Add(a, TOps.Load(ref q));
-            b = TOps.Add(b, TOps.Load(ref Unsafe.Add(ref q, hidden)));
-            c = TOps.Add(c, TOps.Load(ref Unsafe.Add(ref q, 2 * hidden)));
-            d = TOps.Add(d, TOps.Load(ref Unsafe.Add(ref q, 3 * hidden)));
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LstmCell<TOps, TVector, T>(TVector zi, TVector zf, TVector zg, TVector zo, ref T c, ref T hOut)
-        where TOps : ISimd<TVector, T>
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        TVector i = SigmoidOperator<T>.Invoke<TOps, TVector>(zi);
-        TVector f = SigmoidOperator<T>.Invoke<TOps, TVector>(zf);
-        TVector g = TanhOperator<T>.Invoke<TOps, TVector>(zg);
-        TVector o = SigmoidOperator<T>.Invoke<TOps, TVector>(zo);
-        TVector cNew = TOps.MultiplyAdd(f, TOps.Load(ref c), TOps.Multiply(i, g));
-        TOps.Store(cNew, ref c);
-        TOps.Store(TOps.Multiply(o, TanhOperator<T>.Invoke<TOps, TVector>(cNew)), ref hOut);
     }
 
     // ───────────────────────────── GRU ─────────────────────────────
 
-    /// <summary>With <paramref name="input"/> = 0, <paramref name="bih"/> holds zx = W_ih x + b_ih.</summary>
-    private static void GruCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden)
+    /// <summary>With <paramref name="input"/> = 0, <paramref name="bih"/> holds zx = W_ih x + b_ih (overwritten is allowed).</summary>
+    private static void GruCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int gh = 3 * hidden;
+        int size = input > 0 ? 2 * gh : gh;
+        T[]? rented = null;
+        Span<T> buffer = size * Unsafe.SizeOf<T>() <= StackBytes ? stackalloc T[size] : (rented = System.Buffers.ArrayPool<T>.Shared.Rent(size));
+
+        // gx = W_ih x + b_ih and gh = W_hh h + b_hh apart: r gates only gh's n block.
+        ref T recurrent = ref MemoryMarshal.GetReference(buffer);
+        MemoryMarshal.CreateReadOnlySpan(ref bhh, gh).CopyTo(buffer);
+        MatVec.RunPanels(ref h, hidden, ref whh, panelWidth, ref recurrent, gh);
+        scoped ref T gx = ref bih;
+        if (input > 0)
+        {
+            gx = ref Unsafe.Add(ref recurrent, gh);
+            MemoryMarshal.CreateReadOnlySpan(ref bih, gh).CopyTo(buffer.Slice(gh, gh));
+            MatVec.RunPanels(ref x, input, ref wih, panelWidth, ref gx, gh);
+        }
+
+        GruCell(ref gx, ref recurrent, ref h, ref hOut, hidden);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
+        }
+    }
+
+    private static void GruCell<T>(ref T gx, ref T gh, ref T h, ref T hOut, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int j = 0;
         if (Simd512<T>.IsAccelerated)
         {
-            j = GruTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = GruCell<Simd512<T>, Vector512<T>, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
         }
 
         if (Simd256<T>.IsAccelerated)
         {
-            j = GruTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = GruCell<Simd256<T>, Vector256<T>, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
         }
 
         if (Simd128<T>.IsAccelerated)
         {
-            j = GruTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = GruCell<Simd128<T>, Vector128<T>, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
         }
 
-        GruTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+        GruCell<SimdScalar<T>, T, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
     }
 
-    private static int GruTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int j)
+    /// <summary><c>r, z = σ(gx + gh)</c>; <c>n = tanh(gx_n + r⊙gh_n)</c>; <c>hOut ← n + z⊙(h − n)</c>.</summary>
+    private static int GruCell<TOps, TVector, T>(ref T gx, ref T gh, ref T h, ref T hOut, int hidden, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = TOps.Count;
-        nint gh = 3 * hidden;
-
-        // Per vector of units: r and z (input and recurrent parts together), n's input part, n's recurrent part.
-        for (; j + (2 * w) <= hidden; j += 2 * w)
-        {
-            GruStart<TOps, TVector, T>(ref bih, ref bhh, j, hidden, out TVector r0, out TVector z0, out TVector nx0, out TVector nh0);
-            GruStart<TOps, TVector, T>(ref bih, ref bhh, j + w, hidden, out TVector r1, out TVector z1, out TVector nx1, out TVector nh1);
-            for (int k = 0; k < input; k++)
-            {
-                TVector xk = TOps.Broadcast(Unsafe.Add(ref x, k));
-                ref T row = ref Unsafe.Add(ref wih, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(xk, TOps.Load(ref row), r0);
-                r1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, w)), r1);
-                z0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden)), z0);
-                z1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), z1);
-                nx0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), nx0);
-                nx1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), nx1);
-            }
-
-            for (int k = 0; k < hidden; k++)
-            {
-                TVector hk = TOps.Broadcast(Unsafe.Add(ref h, k));
-                ref T row = ref Unsafe.Add(ref whh, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(hk, TOps.Load(ref row), r0);
-                r1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, w)), r1);
-                z0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden)), z0);
-                z1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), z1);
-                nh0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), nh0);
-                nh1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), nh1);
-            }
-
-            GruCell<TOps, TVector, T>(r0, z0, nx0, nh0, ref Unsafe.Add(ref h, j), ref Unsafe.Add(ref hOut, j));
-            GruCell<TOps, TVector, T>(r1, z1, nx1, nh1, ref Unsafe.Add(ref h, j + w), ref Unsafe.Add(ref hOut, j + w));
-        }
-
         for (; j + w <= hidden; j += w)
         {
-            GruStart<TOps, TVector, T>(ref bih, ref bhh, j, hidden, out TVector r0, out TVector z0, out TVector nx0, out TVector nh0);
-            TVector r1 = TOps.Zero, z1 = TOps.Zero, nx1 = TOps.Zero, nh1 = TOps.Zero;
-            int k = 0;
-            for (; k + 1 < input; k += 2)
-            {
-                TVector x0 = TOps.Broadcast(Unsafe.Add(ref x, k)), x1 = TOps.Broadcast(Unsafe.Add(ref x, k + 1));
-                ref T a = ref Unsafe.Add(ref wih, (k * gh) + j);
-                ref T b = ref Unsafe.Add(ref a, gh);
-                r0 = TOps.MultiplyAdd(x0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nx0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nx0);
-                r1 = TOps.MultiplyAdd(x1, TOps.Load(ref b), r1);
-                z1 = TOps.MultiplyAdd(x1, TOps.Load(ref Unsafe.Add(ref b, hidden)), z1);
-                nx1 = TOps.MultiplyAdd(x1, TOps.Load(ref Unsafe.Add(ref b, 2 * hidden)), nx1);
-            }
-
-            if (k < input)
-            {
-                TVector x0 = TOps.Broadcast(Unsafe.Add(ref x, k));
-                ref T a = ref Unsafe.Add(ref wih, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(x0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nx0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nx0);
-            }
-
-            for (k = 0; k + 1 < hidden; k += 2)
-            {
-                TVector h0 = TOps.Broadcast(Unsafe.Add(ref h, k)), h1 = TOps.Broadcast(Unsafe.Add(ref h, k + 1));
-                ref T a = ref Unsafe.Add(ref whh, (k * gh) + j);
-                ref T b = ref Unsafe.Add(ref a, gh);
-                r0 = TOps.MultiplyAdd(h0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nh0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nh0);
-                r1 = TOps.MultiplyAdd(h1, TOps.Load(ref b), r1);
-                z1 = TOps.MultiplyAdd(h1, TOps.Load(ref Unsafe.Add(ref b, hidden)), z1);
-                nh1 = TOps.MultiplyAdd(h1, TOps.Load(ref Unsafe.Add(ref b, 2 * hidden)), nh1);
-            }
-
-            if (k < hidden)
-            {
-                TVector h0 = TOps.Broadcast(Unsafe.Add(ref h, k));
-                ref T a = ref Unsafe.Add(ref whh, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(h0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nh0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nh0);
-            }
-
-            GruCell<TOps, TVector, T>(TOps.Add(r0, r1), TOps.Add(z0, z1), TOps.Add(nx0, nx1), TOps.Add(nh0, nh1), ref Unsafe.Add(ref h, j), ref Unsafe.Add(ref hOut, j));
+            ref T x = ref Unsafe.Add(ref gx, j);
+            ref T g = ref Unsafe.Add(ref gh, j);
+            TVector r = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Add(TOps.Load(ref x), TOps.Load(ref g)));
+            TVector z = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Add(TOps.Load(ref Unsafe.Add(ref x, hidden)), TOps.Load(ref Unsafe.Add(ref g, hidden))));
+            TVector n = TanhOperator<T>.Invoke<TOps, TVector>(TOps.MultiplyAdd(r, TOps.Load(ref Unsafe.Add(ref g, 2 * hidden)), TOps.Load(ref Unsafe.Add(ref x, 2 * hidden))));
+            TOps.Store(TOps.MultiplyAdd(z, TOps.Subtract(TOps.Load(ref Unsafe.Add(ref h, j)), n), n), ref Unsafe.Add(ref hOut, j));
         }
 
         return j;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruStart<TOps, TVector, T>(ref T bih, ref T bhh, int j, int hidden, out TVector r, out TVector z, out TVector nx, out TVector nh)
-        where TOps : ISimd<TVector, T>
-        where T : unmanaged
-    {
-        ref T p = ref Unsafe.Add(ref bih, j);
-        ref T q = ref Unsafe.Add(ref bhh, j);
-        r = TOps.Add(TOps.Load(ref p), TOps.Load(ref q));
-        z = TOps.Add(TOps.Load(ref Unsafe.Add(ref p, hidden)), TOps.Load(ref Unsafe.Add(ref q, hidden)));
-        nx = TOps.Load(ref Unsafe.Add(ref p, 2 * hidden));
-        nh = TOps.Load(ref Unsafe.Add(ref q, 2 * hidden));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GruCell<TOps, TVector, T>(TVector zr, TVector zz, TVector nx, TVector nh, ref T h, ref T hOut)
-        where TOps : ISimd<TVector, T>
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        TVector r = SigmoidOperator<T>.Invoke<TOps, TVector>(zr);
-        TVector z = SigmoidOperator<T>.Invoke<TOps, TVector>(zz);
-        TVector n = TanhOperator<T>.Invoke<TOps, TVector>(TOps.MultiplyAdd(r, nh, nx));
-        TOps.Store(TOps.MultiplyAdd(z, TOps.Subtract(TOps.Load(ref h), n), n), ref hOut);
     }
 
     // ───────────────────────────── Simple RNN ─────────────────────────────
 
     /// <summary>With <paramref name="input"/> = 0, <paramref name="bih"/> holds zx = W_ih x + b_ih + b_hh.</summary>
-    private static void SimpleRnnCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, Activation activation)
+    private static void SimpleRnnCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, Activation activation, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int j = 0;
-        if (Simd512<T>.IsAccelerated)
+        // The pre-activation accumulates directly in hOut.
+        if (input > 0)
         {
-            j = RnnTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            Add(ref bih, ref bhh, ref hOut, hidden);
+            MatVec.RunPanels(ref x, input, ref wih, panelWidth, ref hOut, hidden);
+        }
+        else
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref bih, hidden).CopyTo(MemoryMarshal.CreateSpan(ref hOut, hidden));
         }
 
-        if (Simd256<T>.IsAccelerated)
-        {
-            j = RnnTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
-        }
-
-        if (Simd128<T>.IsAccelerated)
-        {
-            j = RnnTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
-        }
-
-        RnnTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
-
-        // The nonlinearity over all of hOut at once.
-        ref T start = ref hOut;
+        MatVec.RunPanels(ref h, hidden, ref whh, panelWidth, ref hOut, hidden);
         switch (activation)
         {
             case Activation.Relu:
-                ElementwiseDriver.MapInPlace<ReluOperator<T>, T>(ref start, hidden);
+                ElementwiseDriver.MapInPlace<ReluOperator<T>, T>(ref hOut, hidden);
                 break;
             case Activation.Sigmoid:
-                ElementwiseDriver.MapInPlace<SigmoidOperator<T>, T>(ref start, hidden);
+                ElementwiseDriver.MapInPlace<SigmoidOperator<T>, T>(ref hOut, hidden);
                 break;
             default:
-                ElementwiseDriver.MapInPlace<TanhOperator<T>, T>(ref start, hidden);
+                ElementwiseDriver.MapInPlace<TanhOperator<T>, T>(ref hOut, hidden);
                 break;
         }
     }
 
-    /// <summary>Pre-activations <c>hOut ← b + W_ih x + W_hh h</c>, four vectors of units per tile, eight chains.</summary>
-    private static int RnnTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int j)
-        where TOps : ISimd<TVector, T>
+    /// <summary><c>z ← a + b</c> over <paramref name="length"/> elements.</summary>
+    private static void Add<T>(ref T a, ref T b, ref T z, int length)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int w = TOps.Count;
-        bool projected = input == 0;
-        for (; j + (4 * w) <= hidden; j += 4 * w)
-        {
-            Bias4Contiguous<TOps, TVector, T>(ref bih, ref bhh, projected, j, w, out TVector a0, out TVector b0, out TVector c0, out TVector d0);
-            TVector a1 = TOps.Zero, b1 = TOps.Zero, c1 = TOps.Zero, d1 = TOps.Zero;
-            Accumulate4<TOps, TVector, T>(ref wih, ref x, input, hidden, w, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
-            Accumulate4<TOps, TVector, T>(ref whh, ref h, hidden, hidden, w, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
-            ref T o = ref Unsafe.Add(ref hOut, j);
-            TOps.Store(TOps.Add(a0, a1), ref o);
-            TOps.Store(TOps.Add(b0, b1), ref Unsafe.Add(ref o, w));
-            TOps.Store(TOps.Add(c0, c1), ref Unsafe.Add(ref o, 2 * w));
-            TOps.Store(TOps.Add(d0, d1), ref Unsafe.Add(ref o, 3 * w));
-        }
-
-        for (; j + w <= hidden; j += w)
-        {
-            TVector a0 = TOps.Load(ref Unsafe.Add(ref bih, j));
-            if (!projected)
-            {
-                a0 = TOps.Add(a0, TOps.Load(ref Unsafe.Add(ref bhh, j)));
-            }
-
-            TVector a1 = TOps.Zero, a2 = TOps.Zero, a3 = TOps.Zero;
-            Accumulate1<TOps, TVector, T>(ref wih, ref x, input, hidden, j, ref a0, ref a1, ref a2, ref a3);
-            Accumulate1<TOps, TVector, T>(ref whh, ref h, hidden, hidden, j, ref a0, ref a1, ref a2, ref a3);
-            TOps.Store(TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3)), ref Unsafe.Add(ref hOut, j));
-        }
-
-        return j;
+        MemoryMarshal.CreateReadOnlySpan(ref a, length).CopyTo(MemoryMarshal.CreateSpan(ref z, length));
+        ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref b, ref z, length);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate1<TOps, TVector, T>(ref T weights, ref T v, int rows, nint rowLength, int j, ref TVector a0, ref TVector a1, ref TVector a2, ref TVector a3)
-        where TOps : ISimd<TVector, T>
-        where T : unmanaged
-    {
-        int k = 0;
-        for (; k + 3 < rows; k += 4)
-        {
-            ref T r = ref Unsafe.Add(ref weights, (k * rowLength) + j);
-            a0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref v, k)), TOps.Load(ref r), a0);
-            a1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref v, k + 1)), TOps.Load(ref Unsafe.Add(ref r, rowLength)), a1);
-            a2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref v, k + 2)), TOps.Load(ref Unsafe.Add(ref r, 2 * rowLength)), a2);
-            a3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref v, k + 3)), TOps.Load(ref Unsafe.Add(ref r, 3 * rowLength)), a3);
-        }
-
-        for (; k < rows; k++)
-        {
-            a0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref v, k)), TOps.Load(ref Unsafe.Add(ref weights, (k * rowLength) + j)), a0);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Bias4Contiguous<TOps, TVector, T>(ref T bih, ref T bhh, bool projected, int j, int w, out TVector a, out TVector b, out TVector c, out TVector d)
-        where TOps : ISimd<TVector, T>
-        where T : unmanaged
-        => Bias4<TOps, TVector, T>(ref bih, ref bhh, projected, j, w, out a, out b, out c, out d);
 }

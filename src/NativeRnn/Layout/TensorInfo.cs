@@ -14,6 +14,12 @@ public enum TensorStorage
     /// value is broadcast into multiply-adds over contiguous outputs.
     /// </summary>
     Transposed,
+
+    /// <summary>
+    /// The transpose, cut into column panels of <see cref="TensorInfo.PanelWidth"/> elements stored one after
+    /// the other (see <see cref="Kernels.Panels"/>), so products stream the weights in address order.
+    /// </summary>
+    Panels,
 }
 
 /// <summary>What a tensor does in the model; it decides how the tensor is initialised.</summary>
@@ -58,8 +64,9 @@ public sealed class TensorInfo
     /// <param name="storage">Arrangement inside the block.</param>
     /// <param name="gates">Gate blocks stacked along the rows (1 RNN, 3 GRU, 4 LSTM; 1 otherwise).</param>
     /// <param name="onesBlock">A gate block initialised to one (an LSTM's forget gate), or −1.</param>
+    /// <param name="panelWidth">For <see cref="TensorStorage.Panels"/>: the panel width in elements.</param>
     /// <exception cref="ArgumentException">The description is inconsistent.</exception>
-    public TensorInfo(string name, TensorRole role, int offset, int[] shape, TensorStorage storage = TensorStorage.RowMajor, int gates = 1, int onesBlock = -1)
+    public TensorInfo(string name, TensorRole role, int offset, int[] shape, TensorStorage storage = TensorStorage.RowMajor, int gates = 1, int onesBlock = -1, int panelWidth = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(shape);
@@ -68,9 +75,14 @@ public sealed class TensorInfo
             throw new ArgumentException($"Tensor '{name}' must have one or two positive dimensions.", nameof(shape));
         }
 
-        if (storage == TensorStorage.Transposed && shape.Length != 2)
+        if (storage != TensorStorage.RowMajor && shape.Length != 2)
         {
             throw new ArgumentException($"Tensor '{name}' is a vector and cannot be stored transposed.", nameof(storage));
+        }
+
+        if ((storage == TensorStorage.Panels) != (panelWidth > 0))
+        {
+            throw new ArgumentException($"Tensor '{name}' needs a positive panel width exactly when it is stored in panels.", nameof(panelWidth));
         }
 
         if (gates < 1 || shape[0] % gates != 0 || onesBlock >= gates)
@@ -86,6 +98,7 @@ public sealed class TensorInfo
         Storage = storage;
         Gates = gates;
         OnesBlock = onesBlock;
+        PanelWidth = panelWidth;
     }
 
     /// <summary>PyTorch <c>state_dict</c> name.</summary>
@@ -117,6 +130,19 @@ public sealed class TensorInfo
 
     /// <summary>The gate block initialised to one, or −1.</summary>
     public int OnesBlock { get; }
+
+    /// <summary>For <see cref="TensorStorage.Panels"/>: the panel width in elements; otherwise 0.</summary>
+    public int PanelWidth { get; }
+
+    /// <summary>Where PyTorch's element <c>[row, column]</c> lives inside the tensor's slice.</summary>
+    private int PackedIndex(int row, int column) => Storage switch
+    {
+        TensorStorage.RowMajor => (row * Columns) + column,
+        TensorStorage.Transposed => (column * Rows) + row,
+
+        // The packed matrix is the transpose: [Columns, Rows], column panels over PyTorch's rows.
+        _ => Kernels.Panels.Index(column, row, Columns, Rows, PanelWidth),
+    };
 
     /// <summary>The tensor's elements inside a block, in packed order.</summary>
     /// <param name="block">A parameter or gradient block of the model.</param>
@@ -151,7 +177,7 @@ public sealed class TensorInfo
         {
             for (int c = 0; c < columns; c++)
             {
-                slice[(c * rows) + r] = values[(r * columns) + c];
+                slice[PackedIndex(r, c)] = values[(r * columns) + c];
             }
         }
     }
@@ -177,7 +203,7 @@ public sealed class TensorInfo
         {
             for (int c = 0; c < columns; c++)
             {
-                destination[(r * columns) + c] = slice[(c * rows) + r];
+                destination[(r * columns) + c] = slice[PackedIndex(r, c)];
             }
         }
     }
@@ -194,8 +220,7 @@ public sealed class TensorInfo
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Rows);
         ArgumentOutOfRangeException.ThrowIfNegative(column);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, Columns);
-        int index = Storage == TensorStorage.RowMajor ? (row * Columns) + column : (column * Rows) + row;
-        return ref block[Offset + index];
+        return ref block[Offset + PackedIndex(row, column)];
     }
 
     /// <summary>Fills the tensor with its standard initial values (see <see cref="TensorRole"/>).</summary>

@@ -46,33 +46,34 @@ namespace User.Models
             0);
 
         // ──────────────────────── Parameter layout ────────────────────────
-        // One flat block; each tensor keeps its PyTorch name. Weights are stored transposed
-        // ([inputs, outputs]) so each input value is broadcast over contiguous outputs.
+        // One flat block; each tensor keeps its PyTorch name. Weights are packed transposed
+        // ([inputs, outputs]) so each input value is broadcast over contiguous outputs, in column
+        // panels of 64 so every product streams them in address order.
 
-        private const int WeightIhL0Offset = 0; // weight_ih_l0 [8, 3], stored transposed as [3, 8]
-        private const int WeightHhL0Offset = 24; // weight_hh_l0 [8, 8], stored transposed as [8, 8]
+        private const int WeightIhL0Offset = 0; // weight_ih_l0 [8, 3], packed as [3, 8] in panels
+        private const int WeightHhL0Offset = 24; // weight_hh_l0 [8, 8], packed as [8, 8] in panels
         private const int BiasIhL0Offset = 88; // bias_ih_l0 [8], stored as is
         private const int BiasHhL0Offset = 96; // bias_hh_l0 [8], stored as is
-        private const int WeightIhL1Offset = 104; // weight_ih_l1 [5, 8], stored transposed as [8, 5]
-        private const int WeightHhL1Offset = 144; // weight_hh_l1 [5, 5], stored transposed as [5, 5]
+        private const int WeightIhL1Offset = 104; // weight_ih_l1 [5, 8], packed as [8, 5] in panels
+        private const int WeightHhL1Offset = 144; // weight_hh_l1 [5, 5], packed as [5, 5] in panels
         private const int BiasIhL1Offset = 169; // bias_ih_l1 [5], stored as is
         private const int BiasHhL1Offset = 174; // bias_hh_l1 [5], stored as is
-        private const int HeadWeightOffset = 179; // head.weight [2, 5], stored transposed as [5, 2]
+        private const int HeadWeightOffset = 179; // head.weight [2, 5], packed as [5, 2] in panels
         private const int HeadBiasOffset = 189; // head.bias [2], stored as is
 
         /// <summary>The named tensors of the parameter block, with their PyTorch names and shapes.</summary>
         public static global::NativeRnn.ModelLayout Layout { get; } = new global::NativeRnn.ModelLayout(
             ParameterCount,
-            new global::NativeRnn.TensorInfo("weight_ih_l0", global::NativeRnn.TensorRole.InputWeight, WeightIhL0Offset, new[] { 8, 3 }, global::NativeRnn.TensorStorage.Transposed, 1, -1),
-            new global::NativeRnn.TensorInfo("weight_hh_l0", global::NativeRnn.TensorRole.RecurrentWeight, WeightHhL0Offset, new[] { 8, 8 }, global::NativeRnn.TensorStorage.Transposed, 1, -1),
-            new global::NativeRnn.TensorInfo("bias_ih_l0", global::NativeRnn.TensorRole.InputBias, BiasIhL0Offset, new[] { 8 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1),
-            new global::NativeRnn.TensorInfo("bias_hh_l0", global::NativeRnn.TensorRole.RecurrentBias, BiasHhL0Offset, new[] { 8 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1),
-            new global::NativeRnn.TensorInfo("weight_ih_l1", global::NativeRnn.TensorRole.InputWeight, WeightIhL1Offset, new[] { 5, 8 }, global::NativeRnn.TensorStorage.Transposed, 1, -1),
-            new global::NativeRnn.TensorInfo("weight_hh_l1", global::NativeRnn.TensorRole.RecurrentWeight, WeightHhL1Offset, new[] { 5, 5 }, global::NativeRnn.TensorStorage.Transposed, 1, -1),
-            new global::NativeRnn.TensorInfo("bias_ih_l1", global::NativeRnn.TensorRole.InputBias, BiasIhL1Offset, new[] { 5 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1),
-            new global::NativeRnn.TensorInfo("bias_hh_l1", global::NativeRnn.TensorRole.RecurrentBias, BiasHhL1Offset, new[] { 5 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1),
-            new global::NativeRnn.TensorInfo("head.weight", global::NativeRnn.TensorRole.HeadWeight, HeadWeightOffset, new[] { 2, 5 }, global::NativeRnn.TensorStorage.Transposed, 1, -1),
-            new global::NativeRnn.TensorInfo("head.bias", global::NativeRnn.TensorRole.HeadBias, HeadBiasOffset, new[] { 2 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1));
+            new global::NativeRnn.TensorInfo("weight_ih_l0", global::NativeRnn.TensorRole.InputWeight, WeightIhL0Offset, new[] { 8, 3 }, global::NativeRnn.TensorStorage.Panels, 1, -1, 64),
+            new global::NativeRnn.TensorInfo("weight_hh_l0", global::NativeRnn.TensorRole.RecurrentWeight, WeightHhL0Offset, new[] { 8, 8 }, global::NativeRnn.TensorStorage.Panels, 1, -1, 64),
+            new global::NativeRnn.TensorInfo("bias_ih_l0", global::NativeRnn.TensorRole.InputBias, BiasIhL0Offset, new[] { 8 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1, 0),
+            new global::NativeRnn.TensorInfo("bias_hh_l0", global::NativeRnn.TensorRole.RecurrentBias, BiasHhL0Offset, new[] { 8 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1, 0),
+            new global::NativeRnn.TensorInfo("weight_ih_l1", global::NativeRnn.TensorRole.InputWeight, WeightIhL1Offset, new[] { 5, 8 }, global::NativeRnn.TensorStorage.Panels, 1, -1, 64),
+            new global::NativeRnn.TensorInfo("weight_hh_l1", global::NativeRnn.TensorRole.RecurrentWeight, WeightHhL1Offset, new[] { 5, 5 }, global::NativeRnn.TensorStorage.Panels, 1, -1, 64),
+            new global::NativeRnn.TensorInfo("bias_ih_l1", global::NativeRnn.TensorRole.InputBias, BiasIhL1Offset, new[] { 5 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1, 0),
+            new global::NativeRnn.TensorInfo("bias_hh_l1", global::NativeRnn.TensorRole.RecurrentBias, BiasHhL1Offset, new[] { 5 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1, 0),
+            new global::NativeRnn.TensorInfo("head.weight", global::NativeRnn.TensorRole.HeadWeight, HeadWeightOffset, new[] { 2, 5 }, global::NativeRnn.TensorStorage.Panels, 1, -1, 64),
+            new global::NativeRnn.TensorInfo("head.bias", global::NativeRnn.TensorRole.HeadBias, HeadBiasOffset, new[] { 2 }, global::NativeRnn.TensorStorage.RowMajor, 1, -1, 0));
 
         // ────────────────────────── Construction ──────────────────────────
 
@@ -187,10 +188,10 @@ namespace User.Models
             global::System.Span<float> a = stackalloc float[8];
             global::System.Span<float> b = stackalloc float[8];
             // Layer 0 (simple RNN, tanh, 3 → 8): input → a; its state is updated in place.
-            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL0Offset, 24), p.Slice(WeightHhL0Offset, 64), p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8), input, s.Slice(0, 8), a.Slice(0, 8), global::NativeRnn.Activation.Tanh);
+            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL0Offset, 24), p.Slice(WeightHhL0Offset, 64), p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8), input, s.Slice(0, 8), a.Slice(0, 8), global::NativeRnn.Activation.Tanh, 64);
             a.Slice(0, 8).CopyTo(s.Slice(0, 8));
             // Layer 1 (simple RNN, relu, 8 → 5): a.Slice(0, 8) → b; its state is updated in place.
-            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL1Offset, 40), p.Slice(WeightHhL1Offset, 25), p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5), a.Slice(0, 8), s.Slice(8, 5), b.Slice(0, 5), global::NativeRnn.Activation.Relu);
+            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL1Offset, 40), p.Slice(WeightHhL1Offset, 25), p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5), a.Slice(0, 8), s.Slice(8, 5), b.Slice(0, 5), global::NativeRnn.Activation.Relu, 64);
             b.Slice(0, 5).CopyTo(s.Slice(8, 5));
             // Head: b.Slice(0, 5) → output.
             HeadForward(p, b.Slice(0, 5), 5, output, 1);
@@ -227,13 +228,13 @@ namespace User.Models
                     // z_t = W_ih x_t + b_ih + b_hh for the whole chunk in one product.
                     global::System.Span<float> z = projection.Slice(0, n * 8);
                     global::NativeRnn.Kernels.Rows.Broadcast(z, n, 8, 8, p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8));
-                    global::NativeRnn.Kernels.Gemm.MultiplyAdd(n, 8, 3, x, InputSize, p.Slice(WeightIhL0Offset, 24), 8, z, 8);
+                    global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(n, 3, x, InputSize, p.Slice(WeightIhL0Offset, 24), 8, 64, 0, 8, z, 8);
                     global::System.ReadOnlySpan<float> whh = p.Slice(WeightHhL0Offset, 64);
                     scoped global::System.ReadOnlySpan<float> previous = s.Slice(0, 8);
                     for (int t = 0; t < n; t++)
                     {
                         global::System.Span<float> ht = a.Slice(t * 8, 8);
-                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 8, 8), whh, previous, ht, global::NativeRnn.Activation.Tanh);
+                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 8, 8), whh, previous, ht, global::NativeRnn.Activation.Tanh, 64);
                         previous = ht;
                     }
                     previous.CopyTo(s.Slice(0, 8));
@@ -243,13 +244,13 @@ namespace User.Models
                     // z_t = W_ih x_t + b_ih + b_hh for the whole chunk in one product.
                     global::System.Span<float> z = projection.Slice(0, n * 5);
                     global::NativeRnn.Kernels.Rows.Broadcast(z, n, 5, 5, p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5));
-                    global::NativeRnn.Kernels.Gemm.MultiplyAdd(n, 5, 8, a, 8, p.Slice(WeightIhL1Offset, 40), 5, z, 5);
+                    global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(n, 8, a, 8, p.Slice(WeightIhL1Offset, 40), 5, 64, 0, 5, z, 5);
                     global::System.ReadOnlySpan<float> whh = p.Slice(WeightHhL1Offset, 25);
                     scoped global::System.ReadOnlySpan<float> previous = s.Slice(8, 5);
                     for (int t = 0; t < n; t++)
                     {
                         global::System.Span<float> ht = b.Slice(t * 5, 5);
-                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 5, 5), whh, previous, ht, global::NativeRnn.Activation.Relu);
+                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 5, 5), whh, previous, ht, global::NativeRnn.Activation.Relu, 64);
                         previous = ht;
                     }
                     previous.CopyTo(s.Slice(8, 5));
@@ -528,16 +529,16 @@ namespace User.Models
 
             // z_t = W_ih x_t + b_ih + b_hh for every step at once: one product over all rows.
             global::NativeRnn.Kernels.Rows.Broadcast(y, rows, 8, ldy, p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8));
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 8, 3, x, ldx, p.Slice(WeightIhL0Offset, 24), 8, y, ldy);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(rows, 3, x, ldx, p.Slice(WeightIhL0Offset, 24), 8, 64, 0, 8, y, ldy);
 
             // h_t = tanh(z_t + W_hh h_t−1), starting from h0.
             global::System.Span<float> yt = y.Slice((0) * stride);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, h0, 8, whh, 8, yt, ldy);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 8, h0, 8, whh, 8, 64, 0, 8, yt, ldy);
             global::NativeRnn.Kernels.Activations.Tanh(yt, batch, 8, ldy);
             for (int t = 1; t < steps; t++)
             {
                 yt = y.Slice(t * stride);
-                global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, y.Slice((t - 1) * stride), ldy, whh, 8, yt, ldy);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 8, y.Slice((t - 1) * stride), ldy, whh, 8, 64, 0, 8, yt, ldy);
                 global::NativeRnn.Kernels.Activations.Tanh(yt, batch, 8, ldy);
             }
 
@@ -551,7 +552,7 @@ namespace User.Models
             int rows = steps * batch;
             int stride = batch * ldy;
             global::System.Span<float> whh = scratch.Slice(0, 64);
-            global::NativeRnn.Kernels.Rows.Transpose(p.Slice(WeightHhL0Offset, 64), 8, 8, whh); // W_hh untransposed: [out, in]
+            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightHhL0Offset, 64), 8, 8, 64, whh); // W_hh untransposed: [out, in]
 
             // The final state's gradient joins the gradient of the last step's output.
             global::NativeRnn.Kernels.Rows.AddInto(dhN, 8, dy.Slice((steps - 1) * stride), ldy, batch, 8);
@@ -569,20 +570,20 @@ namespace User.Models
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, dzFirst, ldy, whh, 8, dh0, 8);
 
             // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_t−1ᵀ (stored transposed: h_prevᵀ · dz)
-            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 8, batch, h0, 8, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL0Offset, 64), 8);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(8, batch, h0, 8, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL0Offset, 64), 8, 64, 0, 8);
             if (steps > 1)
             {
-                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 8, (steps - 1) * batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL0Offset, 64), 8);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(8, (steps - 1) * batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL0Offset, 64), 8, 64, 0, 8);
             }
 
             // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)
-            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(3, 8, rows, x, ldx, dy, ldy, g.Slice(WeightIhL0Offset, 24), 8);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(3, rows, x, ldx, dy, ldy, g.Slice(WeightIhL0Offset, 24), 8, 64, 0, 8);
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasIhL0Offset, 8));
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasHhL0Offset, 8));
 
             // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)
             var wih = scratch.Slice(0, 24);
-            global::NativeRnn.Kernels.Rows.Transpose(p.Slice(WeightIhL0Offset, 24), 3, 8, wih);
+            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightIhL0Offset, 24), 3, 8, 64, wih);
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 3, 8, dy, ldy, wih, 3, dx, lddx);
         }
 
@@ -599,16 +600,16 @@ namespace User.Models
 
             // z_t = W_ih x_t + b_ih + b_hh for every step at once: one product over all rows.
             global::NativeRnn.Kernels.Rows.Broadcast(y, rows, 5, ldy, p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5));
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 5, 8, x, ldx, p.Slice(WeightIhL1Offset, 40), 5, y, ldy);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(rows, 8, x, ldx, p.Slice(WeightIhL1Offset, 40), 5, 64, 0, 5, y, ldy);
 
             // h_t = relu(z_t + W_hh h_t−1), starting from h0.
             global::System.Span<float> yt = y.Slice((0) * stride);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, h0, 5, whh, 5, yt, ldy);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 5, h0, 5, whh, 5, 64, 0, 5, yt, ldy);
             global::NativeRnn.Kernels.Activations.Relu(yt, batch, 5, ldy);
             for (int t = 1; t < steps; t++)
             {
                 yt = y.Slice(t * stride);
-                global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, y.Slice((t - 1) * stride), ldy, whh, 5, yt, ldy);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 5, y.Slice((t - 1) * stride), ldy, whh, 5, 64, 0, 5, yt, ldy);
                 global::NativeRnn.Kernels.Activations.Relu(yt, batch, 5, ldy);
             }
 
@@ -622,7 +623,7 @@ namespace User.Models
             int rows = steps * batch;
             int stride = batch * ldy;
             global::System.Span<float> whh = scratch.Slice(0, 25);
-            global::NativeRnn.Kernels.Rows.Transpose(p.Slice(WeightHhL1Offset, 25), 5, 5, whh); // W_hh untransposed: [out, in]
+            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightHhL1Offset, 25), 5, 5, 64, whh); // W_hh untransposed: [out, in]
 
             // The final state's gradient joins the gradient of the last step's output.
             global::NativeRnn.Kernels.Rows.AddInto(dhN, 5, dy.Slice((steps - 1) * stride), ldy, batch, 5);
@@ -640,20 +641,20 @@ namespace User.Models
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, dzFirst, ldy, whh, 5, dh0, 5);
 
             // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_t−1ᵀ (stored transposed: h_prevᵀ · dz)
-            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(5, 5, batch, h0, 5, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL1Offset, 25), 5);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(5, batch, h0, 5, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL1Offset, 25), 5, 64, 0, 5);
             if (steps > 1)
             {
-                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(5, 5, (steps - 1) * batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL1Offset, 25), 5);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(5, (steps - 1) * batch, y, ldy, dy.Slice(stride), ldy, g.Slice(WeightHhL1Offset, 25), 5, 64, 0, 5);
             }
 
             // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)
-            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(8, 5, rows, x, ldx, dy, ldy, g.Slice(WeightIhL1Offset, 40), 5);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(8, rows, x, ldx, dy, ldy, g.Slice(WeightIhL1Offset, 40), 5, 64, 0, 5);
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasIhL1Offset, 5));
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasHhL1Offset, 5));
 
             // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)
             var wih = scratch.Slice(0, 40);
-            global::NativeRnn.Kernels.Rows.Transpose(p.Slice(WeightIhL1Offset, 40), 8, 5, wih);
+            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightIhL1Offset, 40), 8, 5, 64, wih);
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 8, 5, dy, ldy, wih, 8, dx, lddx);
         }
 
@@ -664,19 +665,19 @@ namespace User.Models
         private static void HeadForward(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> h, int ldh, global::System.Span<float> y, int rows)
         {
             global::NativeRnn.Kernels.Rows.Broadcast(y, rows, 2, 2, p.Slice(HeadBiasOffset, 2));
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 2, 5, h, ldh, p.Slice(HeadWeightOffset, 10), 2, y, 2);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(rows, 5, h, ldh, p.Slice(HeadWeightOffset, 10), 2, 64, 0, 2, y, 2);
         }
 
         /// <summary>Backward of <see cref="HeadForward"/>: adds ∂L/∂W, ∂L/∂b to g and ∂L/∂h to dh [rows, 5].</summary>
         private static void HeadBackward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> h, int ldh, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dh, int lddh, global::System.Span<float> scratch, int rows)
         {
             // ∂L/∂W += Σ_t ∂L/∂y_t h_tᵀ (stored transposed: hᵀ · dy);  ∂L/∂b += Σ_t ∂L/∂y_t
-            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedA(5, 2, rows, h, ldh, dy, 2, g.Slice(HeadWeightOffset, 10), 2);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(5, rows, h, ldh, dy, 2, g.Slice(HeadWeightOffset, 10), 2, 64, 0, 2);
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 2, 2, g.Slice(HeadBiasOffset, 2));
 
             // ∂L/∂h_t += Wᵀ ∂L/∂y_t (row form: dy · W, with W untransposed in scratch)
             global::System.Span<float> weight = scratch.Slice(0, 10);
-            global::NativeRnn.Kernels.Rows.Transpose(p.Slice(HeadWeightOffset, 10), 5, 2, weight);
+            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(HeadWeightOffset, 10), 5, 2, 64, weight);
             global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 5, 2, dy, 2, weight, 5, dh, lddh);
         }
 
