@@ -28,7 +28,8 @@ public sealed partial class RnnModelGenerator
             LocationInfo? modelLocation = LocationInfo.From(modelAttribute.ApplicationSyntaxReference);
             try
             {
-                return ParseModel(symbol, context.TargetNode, modelAttribute, modelLocation, token);
+                bool allowUnsafe = context.SemanticModel.Compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+                return ParseModel(symbol, context.TargetNode, modelAttribute, modelLocation, allowUnsafe, token);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -52,7 +53,7 @@ public sealed partial class RnnModelGenerator
             }
         }
 
-        private static ParseResult ParseModel(INamedTypeSymbol symbol, SyntaxNode targetNode, AttributeData modelAttribute, LocationInfo? modelLocation, CancellationToken token)
+        private static ParseResult ParseModel(INamedTypeSymbol symbol, SyntaxNode targetNode, AttributeData modelAttribute, LocationInfo? modelLocation, bool allowUnsafe, CancellationToken token)
         {
             var diagnostics = new List<DiagnosticInfo>();
             string typeName = symbol.Name;
@@ -269,7 +270,7 @@ public sealed partial class RnnModelGenerator
             ModelInfo? model = null;
             if (diagnostics.Count == 0)
             {
-                model = new ModelInfo(GetHierarchy(symbol), element, embeddingSeen ? dimension : inputSize, vocabulary, dimension, new EquatableArray<LayerInfo>(layers), headOutputs);
+                model = new ModelInfo(GetHierarchy(symbol), element, embeddingSeen ? dimension : inputSize, vocabulary, dimension, new EquatableArray<LayerInfo>(layers), headOutputs, allowUnsafe);
             }
 
             return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));

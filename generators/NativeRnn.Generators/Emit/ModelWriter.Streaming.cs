@@ -209,6 +209,15 @@ internal static partial class ModelWriter
         }
     }
 
+    /// <summary>Stack buffers are filled before they are read; where the project allows unsafe code, skip zeroing them.</summary>
+    private static void WriteSkipLocalsInit(IndentedTextWriter w, ModelPlan plan)
+    {
+        if (plan.Model.AllowUnsafe)
+        {
+            w.WriteLine("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
+        }
+    }
+
     private static void WriteStep(IndentedTextWriter w, ModelPlan plan)
     {
         string ro = Readonly(plan);
@@ -227,6 +236,7 @@ internal static partial class ModelWriter
         w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the input is {(tokens ? "not a token id" : "not finite")}; the state is unchanged.</exception>");
         w.WriteLine($"public {ro}void Step(ref State state, {input}, {plan.Span} output) => StepCore(state, {arguments}, output);");
         w.WriteLine();
+        WriteSkipLocalsInit(w, plan);
         using (w.Block($"private {ro}void StepCore({plan.Span} s, {input}, {plan.Span} output)"))
         {
             if (tokens)
@@ -275,6 +285,7 @@ internal static partial class ModelWriter
         w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong or an input is {(tokens ? "not a token id" : "not finite")}; the state is unchanged.</exception>");
         w.WriteLine($"public {ro}void Forward(ref State state, {inputs}, {plan.Span} outputs) => ForwardCore(state, {(tokens ? "tokens" : "inputs")}, outputs);");
         w.WriteLine();
+        WriteSkipLocalsInit(w, plan);
         using (w.Block($"private {ro}void ForwardCore({plan.Span} s, {inputs}, {plan.Span} outputs)"))
         {
             if (tokens)

@@ -63,7 +63,8 @@ internal sealed record ModelInfo(
     int Vocabulary,
     int EmbeddingDimension,
     EquatableArray<LayerInfo> Layers,
-    int HeadOutputs)
+    int HeadOutputs,
+    bool AllowUnsafe)
 {
     public bool HasEmbedding => Vocabulary > 0;
 }

@@ -54,17 +54,20 @@ public static class Cells
                 j = LstmForward<Simd512<T>, Vector512<T>, T>(ref row, ref cp, ref hr, hidden, j);
             }
 
-            if (Simd256<T>.IsAccelerated)
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
             {
                 j = LstmForward<Simd256<T>, Vector256<T>, T>(ref row, ref cp, ref hr, hidden, j);
             }
 
-            if (Simd128<T>.IsAccelerated)
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
             {
                 j = LstmForward<Simd128<T>, Vector128<T>, T>(ref row, ref cp, ref hr, hidden, j);
             }
 
-            LstmForward<SimdScalar<T>, T, T>(ref row, ref cp, ref hr, hidden, j);
+            if (j < hidden)
+            {
+                LstmForward<SimdScalar<T>, T, T>(ref row, ref cp, ref hr, hidden, j);
+            }
         }
     }
 
@@ -111,17 +114,20 @@ public static class Cells
                 j = LstmBackward<Simd512<T>, Vector512<T>, T>(ref row, ref cp, ref dhr, ref dcr, ref dzr, hidden, j);
             }
 
-            if (Simd256<T>.IsAccelerated)
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
             {
                 j = LstmBackward<Simd256<T>, Vector256<T>, T>(ref row, ref cp, ref dhr, ref dcr, ref dzr, hidden, j);
             }
 
-            if (Simd128<T>.IsAccelerated)
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
             {
                 j = LstmBackward<Simd128<T>, Vector128<T>, T>(ref row, ref cp, ref dhr, ref dcr, ref dzr, hidden, j);
             }
 
-            LstmBackward<SimdScalar<T>, T, T>(ref row, ref cp, ref dhr, ref dcr, ref dzr, hidden, j);
+            if (j < hidden)
+            {
+                LstmBackward<SimdScalar<T>, T, T>(ref row, ref cp, ref dhr, ref dcr, ref dzr, hidden, j);
+            }
         }
     }
 
@@ -160,17 +166,20 @@ public static class Cells
                 j = GruForward<Simd512<T>, Vector512<T>, T>(ref row, ref ghr, ref hp, ref hr, hidden, j);
             }
 
-            if (Simd256<T>.IsAccelerated)
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
             {
                 j = GruForward<Simd256<T>, Vector256<T>, T>(ref row, ref ghr, ref hp, ref hr, hidden, j);
             }
 
-            if (Simd128<T>.IsAccelerated)
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
             {
                 j = GruForward<Simd128<T>, Vector128<T>, T>(ref row, ref ghr, ref hp, ref hr, hidden, j);
             }
 
-            GruForward<SimdScalar<T>, T, T>(ref row, ref ghr, ref hp, ref hr, hidden, j);
+            if (j < hidden)
+            {
+                GruForward<SimdScalar<T>, T, T>(ref row, ref ghr, ref hp, ref hr, hidden, j);
+            }
         }
     }
 
@@ -216,17 +225,20 @@ public static class Cells
                 j = GruBackward<Simd512<T>, Vector512<T>, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
             }
 
-            if (Simd256<T>.IsAccelerated)
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
             {
                 j = GruBackward<Simd256<T>, Vector256<T>, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
             }
 
-            if (Simd128<T>.IsAccelerated)
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
             {
                 j = GruBackward<Simd128<T>, Vector128<T>, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
             }
 
-            GruBackward<SimdScalar<T>, T, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
+            if (j < hidden)
+            {
+                GruBackward<SimdScalar<T>, T, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
+            }
         }
     }
 

@@ -38,17 +38,20 @@ internal static class ElementwiseDriver
             i = Map<TOperator, Simd512<T>, Vector512<T>, T>(ref x, i, length);
         }
 
-        if (Simd256<T>.IsAccelerated)
+        if (Simd256<T>.IsAccelerated && i + Vector256<T>.Count <= length)
         {
             i = Map<TOperator, Simd256<T>, Vector256<T>, T>(ref x, i, length);
         }
 
-        if (Simd128<T>.IsAccelerated)
+        if (Simd128<T>.IsAccelerated && i + Vector128<T>.Count <= length)
         {
             i = Map<TOperator, Simd128<T>, Vector128<T>, T>(ref x, i, length);
         }
 
-        Map<TOperator, SimdScalar<T>, T, T>(ref x, i, length);
+        if (i < length)
+        {
+            Map<TOperator, SimdScalar<T>, T, T>(ref x, i, length);
+        }
     }
 
     /// <summary><c>y[i] ← f(x[i], y[i])</c> for <c>i &lt; length</c>.</summary>
@@ -63,17 +66,20 @@ internal static class ElementwiseDriver
             i = Map<TOperator, Simd512<T>, Vector512<T>, T>(ref x, ref y, i, length);
         }
 
-        if (Simd256<T>.IsAccelerated)
+        if (Simd256<T>.IsAccelerated && i + Vector256<T>.Count <= length)
         {
             i = Map<TOperator, Simd256<T>, Vector256<T>, T>(ref x, ref y, i, length);
         }
 
-        if (Simd128<T>.IsAccelerated)
+        if (Simd128<T>.IsAccelerated && i + Vector128<T>.Count <= length)
         {
             i = Map<TOperator, Simd128<T>, Vector128<T>, T>(ref x, ref y, i, length);
         }
 
-        Map<TOperator, SimdScalar<T>, T, T>(ref x, ref y, i, length);
+        if (i < length)
+        {
+            Map<TOperator, SimdScalar<T>, T, T>(ref x, ref y, i, length);
+        }
     }
 
     private static int Map<TOperator, TOps, TVector, T>(ref T x, int start, int length)

@@ -210,17 +210,20 @@ public static class Gemm
             j = Columns<Simd512<T>, Vector512<T>, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
         }
 
-        if (Simd256<T>.IsAccelerated)
+        if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= n)
         {
             j = Columns<Simd256<T>, Vector256<T>, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
         }
 
-        if (Simd128<T>.IsAccelerated)
+        if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= n)
         {
             j = Columns<Simd128<T>, Vector128<T>, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
         }
 
-        Columns<SimdScalar<T>, T, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
+        if (j < n)
+        {
+            Columns<SimdScalar<T>, T, T>(j, m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
+        }
     }
 
     /// <summary>Computes columns <c>[firstColumn, end)</c> where <c>end</c> is the last whole vector; returns <c>end</c>.</summary>

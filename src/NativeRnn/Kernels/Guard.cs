@@ -33,6 +33,7 @@ public static class Guard
     /// <param name="name">The argument's name.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <exception cref="ArgumentException">An element is not finite; the message gives the first one's index.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Finite<T>(ReadOnlySpan<T> values, string name)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -67,6 +68,16 @@ public static class Guard
         int length = values.Length;
         int i = 0;
         T sum = T.Zero;
+        if (length <= 8)
+        {
+            for (; i < length; i++)
+            {
+                sum += Unsafe.Add(ref start, i) * T.Zero;
+            }
+
+            return sum == T.Zero;
+        }
+
         if (Simd256<T>.IsAccelerated)
         {
             i = ZeroSum<Simd256<T>, Vector256<T>, T>(ref start, length, ref sum);

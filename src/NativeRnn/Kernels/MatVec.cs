@@ -73,17 +73,20 @@ public static class MatVec
             j = Tiles<Simd512<T>, Vector512<T>, T>(ref v, rows, ref weights, ld, ref y, columns, j);
         }
 
-        if (Simd256<T>.IsAccelerated)
+        if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= columns)
         {
             j = Tiles<Simd256<T>, Vector256<T>, T>(ref v, rows, ref weights, ld, ref y, columns, j);
         }
 
-        if (Simd128<T>.IsAccelerated)
+        if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= columns)
         {
             j = Tiles<Simd128<T>, Vector128<T>, T>(ref v, rows, ref weights, ld, ref y, columns, j);
         }
 
-        Tiles<SimdScalar<T>, T, T>(ref v, rows, ref weights, ld, ref y, columns, j);
+        if (j < columns)
+        {
+            Tiles<SimdScalar<T>, T, T>(ref v, rows, ref weights, ld, ref y, columns, j);
+        }
     }
 
     private static int Tiles<TOps, TVector, T>(ref T v, int rows, ref T weights, nint ld, ref T y, int columns, int j)

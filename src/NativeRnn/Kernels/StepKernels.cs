@@ -20,7 +20,7 @@ namespace NativeRnn.Kernels;
 /// take <c>zx = W_ih x + b_ih (+ b_hh)</c> precomputed for a whole chunk of steps by one matrix product.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
-public static class StepKernels
+public static partial class StepKernels
 {
     /// <summary>LSTM step: <c>[i f g o] = act(W_ih x + b_ih + W_hh h + b_hh)</c>, <c>c ← f⊙c + i⊙g</c>, <c>hOut ← o⊙tanh c</c>.</summary>
     /// <param name="wih"><c>W_ihᵀ</c>, <c>[input, 4H]</c>.</param>
@@ -179,10 +179,17 @@ public static class StepKernels
     // ───────────────────────────── LSTM ─────────────────────────────
 
     /// <summary>With <paramref name="input"/> = 0, <paramref name="bih"/> holds zx (with both biases) and <paramref name="wih"/>, <paramref name="bhh"/>, <paramref name="x"/> are unused.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LstmCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int gh = 4 * hidden;
+        if (gh <= panelWidth)
+        {
+            FusedLstm(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden);
+            return;
+        }
+
         T[]? rented = null;
         Span<T> buffer = gh * Unsafe.SizeOf<T>() <= StackBytes ? stackalloc T[gh] : (rented = System.Buffers.ArrayPool<T>.Shared.Rent(gh));
         ref T z = ref MemoryMarshal.GetReference(buffer);
@@ -215,17 +222,20 @@ public static class StepKernels
             j = LstmCell<Simd512<T>, Vector512<T>, T>(ref z, ref c, ref hOut, hidden, j);
         }
 
-        if (Simd256<T>.IsAccelerated)
+        if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
         {
             j = LstmCell<Simd256<T>, Vector256<T>, T>(ref z, ref c, ref hOut, hidden, j);
         }
 
-        if (Simd128<T>.IsAccelerated)
+        if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
         {
             j = LstmCell<Simd128<T>, Vector128<T>, T>(ref z, ref c, ref hOut, hidden, j);
         }
 
-        LstmCell<SimdScalar<T>, T, T>(ref z, ref c, ref hOut, hidden, j);
+        if (j < hidden)
+        {
+            LstmCell<SimdScalar<T>, T, T>(ref z, ref c, ref hOut, hidden, j);
+        }
     }
 
     /// <summary><c>c ← σ(z_f)⊙c + σ(z_i)⊙tanh(z_g)</c>; <c>hOut ← σ(z_o)⊙tanh(c)</c>.</summary>
@@ -253,10 +263,17 @@ public static class StepKernels
     // ───────────────────────────── GRU ─────────────────────────────
 
     /// <summary>With <paramref name="input"/> = 0, <paramref name="bih"/> holds zx = W_ih x + b_ih (overwritten is allowed).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GruCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int gh = 3 * hidden;
+        if (gh <= panelWidth)
+        {
+            FusedGru(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden);
+            return;
+        }
+
         int size = input > 0 ? 2 * gh : gh;
         T[]? rented = null;
         Span<T> buffer = size * Unsafe.SizeOf<T>() <= StackBytes ? stackalloc T[size] : (rented = System.Buffers.ArrayPool<T>.Shared.Rent(size));
@@ -289,17 +306,20 @@ public static class StepKernels
             j = GruCell<Simd512<T>, Vector512<T>, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
         }
 
-        if (Simd256<T>.IsAccelerated)
+        if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
         {
             j = GruCell<Simd256<T>, Vector256<T>, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
         }
 
-        if (Simd128<T>.IsAccelerated)
+        if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
         {
             j = GruCell<Simd128<T>, Vector128<T>, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
         }
 
-        GruCell<SimdScalar<T>, T, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
+        if (j < hidden)
+        {
+            GruCell<SimdScalar<T>, T, T>(ref gx, ref gh, ref h, ref hOut, hidden, j);
+        }
     }
 
     /// <summary><c>r, z = σ(gx + gh)</c>; <c>n = tanh(gx_n + r⊙gh_n)</c>; <c>hOut ← n + z⊙(h − n)</c>.</summary>
@@ -324,11 +344,16 @@ public static class StepKernels
     // ───────────────────────────── Simple RNN ─────────────────────────────
 
     /// <summary>With <paramref name="input"/> = 0, <paramref name="bih"/> holds zx = W_ih x + b_ih + b_hh.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SimpleRnnCore<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, Activation activation, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // The pre-activation accumulates directly in hOut.
-        if (input > 0)
+        if (hidden <= panelWidth)
+        {
+            FusedRnn(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden);
+        }
+        else if (input > 0)
         {
             Add(ref bih, ref bhh, ref hOut, hidden);
             MatVec.RunPanels(ref x, input, ref wih, panelWidth, ref hOut, hidden);
@@ -338,7 +363,11 @@ public static class StepKernels
             MemoryMarshal.CreateReadOnlySpan(ref bih, hidden).CopyTo(MemoryMarshal.CreateSpan(ref hOut, hidden));
         }
 
-        MatVec.RunPanels(ref h, hidden, ref whh, panelWidth, ref hOut, hidden);
+        if (hidden > panelWidth)
+        {
+            MatVec.RunPanels(ref h, hidden, ref whh, panelWidth, ref hOut, hidden);
+        }
+
         switch (activation)
         {
             case Activation.Relu:
