@@ -238,13 +238,46 @@ public static class Gemm
             return firstColumn;
         }
 
+        // With 32 vector registers (AVX-512), six rows × four vectors: 24 accumulators, 10 loads per 24 FMAs.
+        bool wide = Unsafe.SizeOf<TVector>() == 64;
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rowEnd = Math.Min(m, i0 + RowBlock);
-            int fourRowEnd = i0 + ((rowEnd - i0) / 4 * 4);
+            int rowStart = i0;
+            if (wide)
+            {
+                int sixRowEnd = i0 + ((rowEnd - i0) / 6 * 6);
+                for (int i = i0; i < sixRowEnd; i += 6)
+                {
+                    ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                    ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                    int j = firstColumn;
+                    for (; j + (4 * width) <= end; j += 4 * width)
+                    {
+                        Block6x4<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                    }
+
+                    if (j < end)
+                    {
+                        // The last columns of these six rows: four rows and two single rows.
+                        ref T a4 = ref Unsafe.Add(ref ai, 4 * rowStrideA);
+                        ref T c4 = ref Unsafe.Add(ref ci, 4 * ldc);
+                        for (int jj = j; jj < end; jj += width)
+                        {
+                            Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref ci, jj), ldc);
+                            Block1x1<TOps, TVector, T>(k, ref a4, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj));
+                            Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref a4, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj + ldc));
+                        }
+                    }
+                }
+
+                rowStart = sixRowEnd;
+            }
+
+            int fourRowEnd = rowStart + ((rowEnd - rowStart) / 4 * 4);
 
             // Four rows at a time: 4×2 and 4×1 vector blocks.
-            for (int i = i0; i < fourRowEnd; i += 4)
+            for (int i = rowStart; i < fourRowEnd; i += 4)
             {
                 ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
                 ref T ci = ref Unsafe.Add(ref c, i * ldc);
@@ -279,6 +312,78 @@ public static class Gemm
         }
 
         return end;
+    }
+
+    private static void Block6x4<TOps, TVector, T>(int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        nint w = TOps.Count;
+        TVector c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVector c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVector c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        TVector c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+        TVector c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
+        TVector c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
+        nint offsetA = 0;
+        for (int p = 0; p < k; p++)
+        {
+            TVector b0 = TOps.Load(ref b);
+            TVector b1 = TOps.Load(ref Unsafe.Add(ref b, w));
+            TVector b2 = TOps.Load(ref Unsafe.Add(ref b, 2 * w));
+            TVector b3 = TOps.Load(ref Unsafe.Add(ref b, 3 * w));
+            ref T ap = ref Unsafe.Add(ref a, offsetA);
+            TVector x = TOps.Broadcast(ap);
+            c00 = TOps.MultiplyAdd(x, b0, c00);
+            c01 = TOps.MultiplyAdd(x, b1, c01);
+            c02 = TOps.MultiplyAdd(x, b2, c02);
+            c03 = TOps.MultiplyAdd(x, b3, c03);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, rowStrideA));
+            c10 = TOps.MultiplyAdd(x, b0, c10);
+            c11 = TOps.MultiplyAdd(x, b1, c11);
+            c12 = TOps.MultiplyAdd(x, b2, c12);
+            c13 = TOps.MultiplyAdd(x, b3, c13);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 2 * rowStrideA));
+            c20 = TOps.MultiplyAdd(x, b0, c20);
+            c21 = TOps.MultiplyAdd(x, b1, c21);
+            c22 = TOps.MultiplyAdd(x, b2, c22);
+            c23 = TOps.MultiplyAdd(x, b3, c23);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 3 * rowStrideA));
+            c30 = TOps.MultiplyAdd(x, b0, c30);
+            c31 = TOps.MultiplyAdd(x, b1, c31);
+            c32 = TOps.MultiplyAdd(x, b2, c32);
+            c33 = TOps.MultiplyAdd(x, b3, c33);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 4 * rowStrideA));
+            c40 = TOps.MultiplyAdd(x, b0, c40);
+            c41 = TOps.MultiplyAdd(x, b1, c41);
+            c42 = TOps.MultiplyAdd(x, b2, c42);
+            c43 = TOps.MultiplyAdd(x, b3, c43);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 5 * rowStrideA));
+            c50 = TOps.MultiplyAdd(x, b0, c50);
+            c51 = TOps.MultiplyAdd(x, b1, c51);
+            c52 = TOps.MultiplyAdd(x, b2, c52);
+            c53 = TOps.MultiplyAdd(x, b3, c53);
+            offsetA += columnStrideA;
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        AddRow4<TOps, TVector, T>(ref c, w, c00, c01, c02, c03);
+        AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, ldc), w, c10, c11, c12, c13);
+        AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, 2 * ldc), w, c20, c21, c22, c23);
+        AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, c32, c33);
+        AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, c42, c43);
+        AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, c52, c53);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow4<TOps, TVector, T>(ref T c, nint w, TVector v0, TVector v1, TVector v2, TVector v3)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        AddTo<TOps, TVector, T>(v0, ref c);
+        AddTo<TOps, TVector, T>(v1, ref Unsafe.Add(ref c, w));
+        AddTo<TOps, TVector, T>(v2, ref Unsafe.Add(ref c, 2 * w));
+        AddTo<TOps, TVector, T>(v3, ref Unsafe.Add(ref c, 3 * w));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
