@@ -266,16 +266,31 @@ internal static partial class ModelWriter
         w.WriteLine();
     }
 
+    /// <summary>Elements of the chunk buffer per step of the streaming <c>Forward</c>: layer outputs, input projections or caches, embedded inputs.</summary>
+    private static int ChunkRowWidth(ModelPlan plan)
+        => (plan.Layers.Count > 1 ? 2 : 1) * plan.MaxLayerWidth
+         + (plan.Layers.Any(Fused) ? plan.Layers.Where(Fused).Max(l => l.Gates * l.Hidden) : 0)
+         + (plan.Layers.Any(l => !Fused(l)) ? plan.MaxCacheWidth : 0)
+         + (plan.HasEmbedding ? plan.InputSize : 0);
+
+    /// <summary>Elements of the chunk buffer that do not grow with the chunk (one step's scratch).</summary>
+    private static int ChunkFixedWidth(ModelPlan plan) => plan.Layers.Any(l => !Fused(l)) ? plan.MaxWorkWidth : 0;
+
     private static void WriteStreamingForward(IndentedTextWriter w, ModelPlan plan)
     {
         string ro = Readonly(plan);
-        int chunk = plan.ChunkSteps;
+        int stackChunk = plan.ChunkSteps;
+        const int PooledChunk = 128;
+        int rowWidth = ChunkRowWidth(plan), fixedWidth = ChunkFixedWidth(plan);
         bool tokens = plan.HasEmbedding;
         string inputs = tokens ? "global::System.ReadOnlySpan<int> tokens" : $"{plan.ReadOnlySpan} inputs";
+        string inputsName = tokens ? "tokens" : "inputs";
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Runs one stream over a whole sequence, continuing from <paramref name=\"state\"/>: the same result as");
-        w.WriteLine("/// <see cref=\"Step\"/> once per step, but each layer's input projection <c>W_ih x_t</c> is computed for");
-        w.WriteLine($"/// {chunk} steps at a time, so the input weights are read once per chunk. Allocates nothing.");
+        w.WriteLine("/// <see cref=\"Step\"/> once per step, but each layer's input projection <c>W_ih x_t</c> is one product over");
+        w.WriteLine($"/// up to {PooledChunk} steps, so the input weights are read once per chunk, not once per step. Short sequences");
+        w.WriteLine($"/// (up to {stackChunk} steps) use stack buffers; longer ones a buffer from the shared array pool. Allocates nothing");
+        w.WriteLine("/// once the pool is warm.");
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <param name=\"state\">The stream's state, advanced to the end of the sequence.</param>");
         w.WriteLine(tokens
@@ -283,7 +298,7 @@ internal static partial class ModelWriter
             : "/// <param name=\"inputs\"><c>[steps, InputSize]</c>, finite.</param>");
         w.WriteLine("/// <param name=\"outputs\">Receives <c>[steps, OutputSize]</c>.</param>");
         w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong or an input is {(tokens ? "not a token id" : "not finite")}; the state is unchanged.</exception>");
-        w.WriteLine($"public {ro}void Forward(ref State state, {inputs}, {plan.Span} outputs) => ForwardCore(state, {(tokens ? "tokens" : "inputs")}, outputs);");
+        w.WriteLine($"public {ro}void Forward(ref State state, {inputs}, {plan.Span} outputs) => ForwardCore(state, {inputsName}, outputs);");
         w.WriteLine();
         WriteSkipLocalsInit(w, plan);
         using (w.Block($"private {ro}void ForwardCore({plan.Span} s, {inputs}, {plan.Span} outputs)"))
@@ -301,16 +316,58 @@ internal static partial class ModelWriter
             }
 
             w.WriteLine($"{Guard}.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), \"[steps, OutputSize]\");");
-            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
-            WriteStreamingBuffers(w, plan, chunk);
-            if (tokens)
+            using (w.Block($"if (steps <= {stackChunk})"))
             {
-                w.WriteLine($"{plan.Span} embedded = stackalloc {plan.T}[{chunk} * EmbeddingSize];");
+                w.WriteLine($"ForwardChunks(s, {inputsName}, outputs, stackalloc {plan.T}[{(stackChunk * rowWidth) + fixedWidth}], {stackChunk});");
+                w.WriteLine("return;");
             }
 
-            using (w.Block($"for (int t0 = 0; t0 < steps; t0 += {chunk})"))
+            w.WriteLine();
+            w.WriteLine($"{plan.T}[] rented = global::System.Buffers.ArrayPool<{plan.T}>.Shared.Rent({(PooledChunk * rowWidth) + fixedWidth});");
+            using (w.Block("try"))
             {
-                w.WriteLine($"int n = global::System.Math.Min({chunk}, steps - t0);");
+                w.WriteLine($"ForwardChunks(s, {inputsName}, outputs, rented, {PooledChunk});");
+            }
+
+            using (w.Block("finally"))
+            {
+                w.WriteLine($"global::System.Buffers.ArrayPool<{plan.T}>.Shared.Return(rented);");
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine("/// <summary>The streaming forward pass in chunks of <paramref name=\"chunk\"/> steps, with its buffers carved from <paramref name=\"buffer\"/>.</summary>");
+        using (w.Block($"private {ro}void ForwardChunks({plan.Span} s, {inputs}, {plan.Span} outputs, {plan.Span} buffer, int chunk)"))
+        {
+            w.WriteLine($"int steps = {(tokens ? "tokens.Length" : "inputs.Length / InputSize")};");
+            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
+            w.WriteLine("int used = 0;");
+            void Carve(string name, string length) => w.WriteLine($"{plan.Span} {name} = buffer.Slice(used, {length}); used += {name}.Length;");
+            Carve("a", $"chunk * {plan.MaxLayerWidth}");
+            if (plan.Layers.Count > 1)
+            {
+                Carve("b", $"chunk * {plan.MaxLayerWidth}");
+            }
+
+            if (plan.Layers.Any(Fused))
+            {
+                Carve("projection", $"chunk * {plan.Layers.Where(Fused).Max(l => l.Gates * l.Hidden)}");
+            }
+
+            if (plan.Layers.Any(l => !Fused(l)))
+            {
+                Carve("cache", $"chunk * {plan.MaxCacheWidth}");
+                Carve("work", N(plan.MaxWorkWidth));
+            }
+
+            if (tokens)
+            {
+                Carve("embedded", "chunk * EmbeddingSize");
+            }
+
+            using (w.Block("for (int t0 = 0; t0 < steps; t0 += chunk)"))
+            {
+                w.WriteLine("int n = global::System.Math.Min(chunk, steps - t0);");
                 if (tokens)
                 {
                     w.WriteLine($"{plan.Span} x = embedded.Slice(0, n * EmbeddingSize);");

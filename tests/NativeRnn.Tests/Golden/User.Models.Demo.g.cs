@@ -199,8 +199,10 @@ namespace User.Models
 
         /// <summary>
         /// Runs one stream over a whole sequence, continuing from <paramref name="state"/>: the same result as
-        /// <see cref="Step"/> once per step, but each layer's input projection <c>W_ih x_t</c> is computed for
-        /// 64 steps at a time, so the input weights are read once per chunk. Allocates nothing.
+        /// <see cref="Step"/> once per step, but each layer's input projection <c>W_ih x_t</c> is one product over
+        /// up to 128 steps, so the input weights are read once per chunk, not once per step. Short sequences
+        /// (up to 64 steps) use stack buffers; longer ones a buffer from the shared array pool. Allocates nothing
+        /// once the pool is warm.
         /// </summary>
         /// <param name="state">The stream's state, advanced to the end of the sequence.</param>
         /// <param name="inputs"><c>[steps, InputSize]</c>, finite.</param>
@@ -214,13 +216,35 @@ namespace User.Models
             global::NativeRnn.Kernels.Guard.Length(inputs.Length, (long)steps * InputSize, nameof(inputs), "[steps, InputSize]");
             global::NativeRnn.Kernels.Guard.Finite(inputs, nameof(inputs));
             global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), "[steps, OutputSize]");
-            global::System.ReadOnlySpan<float> p = ParameterBlock;
-            global::System.Span<float> a = stackalloc float[512];
-            global::System.Span<float> b = stackalloc float[512];
-            global::System.Span<float> projection = stackalloc float[512];
-            for (int t0 = 0; t0 < steps; t0 += 64)
+            if (steps <= 64)
             {
-                int n = global::System.Math.Min(64, steps - t0);
+                ForwardChunks(s, inputs, outputs, stackalloc float[1536], 64);
+                return;
+            }
+
+            float[] rented = global::System.Buffers.ArrayPool<float>.Shared.Rent(3072);
+            try
+            {
+                ForwardChunks(s, inputs, outputs, rented, 128);
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+
+        /// <summary>The streaming forward pass in chunks of <paramref name="chunk"/> steps, with its buffers carved from <paramref name="buffer"/>.</summary>
+        private void ForwardChunks(global::System.Span<float> s, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> buffer, int chunk)
+        {
+            int steps = inputs.Length / InputSize;
+            global::System.ReadOnlySpan<float> p = ParameterBlock;
+            int used = 0;
+            global::System.Span<float> a = buffer.Slice(used, chunk * 8); used += a.Length;
+            global::System.Span<float> b = buffer.Slice(used, chunk * 8); used += b.Length;
+            global::System.Span<float> projection = buffer.Slice(used, chunk * 8); used += projection.Length;
+            for (int t0 = 0; t0 < steps; t0 += chunk)
+            {
+                int n = global::System.Math.Min(chunk, steps - t0);
                 global::System.ReadOnlySpan<float> x = inputs.Slice(t0 * InputSize, n * InputSize);
                 global::System.Span<float> y = outputs.Slice(t0 * OutputSize, n * OutputSize);
                 // Layer 0 (simple RNN, tanh, 3 → 8): x → a; its state is updated in place.
