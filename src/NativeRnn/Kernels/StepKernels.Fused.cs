@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -13,28 +14,28 @@ namespace NativeRnn.Kernels;
 public static partial class StepKernels
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedLstm<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden)
+    private static void FusedLstm<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int j = 0;
         if (Simd512<T>.IsAccelerated)
         {
-            j = FusedLstmTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+            j = FusedLstmTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, panelWidth, j);
         }
 
         if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
         {
-            j = FusedLstmTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+            j = FusedLstmTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, panelWidth, j);
         }
 
         if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
         {
-            j = FusedLstmTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+            j = FusedLstmTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, panelWidth, j);
         }
 
         if (j < hidden)
         {
-            FusedLstmTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, j);
+            FusedLstmTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, panelWidth, j);
         }
     }
 
@@ -90,12 +91,29 @@ public static partial class StepKernels
         }
     }
 
-    private static int FusedLstmTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden, int j)
+    /// <summary>
+    /// Whether the register-fused path applies: the gates fit in one panel, or every tile's column segment
+    /// lies inside one panel (hidden a multiple of half a panel) and the layer is small enough to be
+    /// latency-bound rather than bandwidth-bound.
+    /// </summary>
+    private static bool CanFuse(int gates, int hidden, int panelWidth)
+        => gates * hidden <= panelWidth || (hidden % (panelWidth / 2) == 0 && gates * hidden <= 2 * panelWidth);
+
+    /// <summary>The element <c>[0, column]</c> of a panel-major matrix and the stride between its rows there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref T Column<T>(ref T matrix, int rows, int columns, int panelWidth, int column, out nint stride)
+    {
+        int start = column / panelWidth * panelWidth;
+        stride = Math.Min(panelWidth, columns - start);
+        return ref Unsafe.Add(ref matrix, (start * rows) + (column - start));
+    }
+
+    private static int FusedLstmTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden, int panelWidth, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = TOps.Count;
-        nint gh = 4 * hidden;
+        int gh = 4 * hidden;
         bool projected = input == 0;
 
         // Two vectors of units per tile: 8 accumulators, enough independent chains to hide FMA latency.
@@ -103,34 +121,12 @@ public static partial class StepKernels
         {
             FusedBias4<TOps, TVector, T>(ref bih, ref bhh, projected, j, hidden, out TVector i0, out TVector f0, out TVector g0, out TVector o0);
             FusedBias4<TOps, TVector, T>(ref bih, ref bhh, projected, j + w, hidden, out TVector i1, out TVector f1, out TVector g1, out TVector o1);
-            for (int k = 0; k < input; k++)
+            if (!projected)
             {
-                TVector xk = TOps.Broadcast(Unsafe.Add(ref x, k));
-                ref T row = ref Unsafe.Add(ref wih, (k * gh) + j);
-                i0 = TOps.MultiplyAdd(xk, TOps.Load(ref row), i0);
-                i1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, w)), i1);
-                f0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden)), f0);
-                f1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), f1);
-                g0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), g0);
-                g1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), g1);
-                o0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, 3 * hidden)), o0);
-                o1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, (3 * hidden) + w)), o1);
+                Accumulate4x2<TOps, TVector, T>(ref x, input, ref wih, gh, hidden, panelWidth, j, ref i0, ref i1, ref f0, ref f1, ref g0, ref g1, ref o0, ref o1);
             }
 
-            for (int k = 0; k < hidden; k++)
-            {
-                TVector hk = TOps.Broadcast(Unsafe.Add(ref h, k));
-                ref T row = ref Unsafe.Add(ref whh, (k * gh) + j);
-                i0 = TOps.MultiplyAdd(hk, TOps.Load(ref row), i0);
-                i1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, w)), i1);
-                f0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden)), f0);
-                f1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), f1);
-                g0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), g0);
-                g1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), g1);
-                o0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, 3 * hidden)), o0);
-                o1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, (3 * hidden) + w)), o1);
-            }
-
+            Accumulate4x2<TOps, TVector, T>(ref h, hidden, ref whh, gh, hidden, panelWidth, j, ref i0, ref i1, ref f0, ref f1, ref g0, ref g1, ref o0, ref o1);
             FusedLstmCell<TOps, TVector, T>(i0, f0, g0, o0, ref Unsafe.Add(ref c, j), ref Unsafe.Add(ref hOut, j));
             FusedLstmCell<TOps, TVector, T>(i1, f1, g1, o1, ref Unsafe.Add(ref c, j + w), ref Unsafe.Add(ref hOut, j + w));
         }
@@ -140,46 +136,85 @@ public static partial class StepKernels
         {
             FusedBias4<TOps, TVector, T>(ref bih, ref bhh, projected, j, hidden, out TVector i0, out TVector f0, out TVector g0, out TVector o0);
             TVector i1 = TOps.Zero, f1 = TOps.Zero, g1 = TOps.Zero, o1 = TOps.Zero;
-            FusedAccumulate4<TOps, TVector, T>(ref wih, ref x, input, gh, hidden, j, ref i0, ref f0, ref g0, ref o0, ref i1, ref f1, ref g1, ref o1);
-            FusedAccumulate4<TOps, TVector, T>(ref whh, ref h, hidden, gh, hidden, j, ref i0, ref f0, ref g0, ref o0, ref i1, ref f1, ref g1, ref o1);
+            if (!projected)
+            {
+                FusedAccumulate4<TOps, TVector, T>(ref x, input, ref wih, gh, hidden, panelWidth, j, ref i0, ref f0, ref g0, ref o0, ref i1, ref f1, ref g1, ref o1);
+            }
+
+            FusedAccumulate4<TOps, TVector, T>(ref h, hidden, ref whh, gh, hidden, panelWidth, j, ref i0, ref f0, ref g0, ref o0, ref i1, ref f1, ref g1, ref o1);
             FusedLstmCell<TOps, TVector, T>(TOps.Add(i0, i1), TOps.Add(f0, f1), TOps.Add(g0, g1), TOps.Add(o0, o1), ref Unsafe.Add(ref c, j), ref Unsafe.Add(ref hOut, j));
         }
 
         return j;
     }
 
+    /// <summary>Four gate blocks × two vectors of units, over all <paramref name="rows"/> rows of a panel-major matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate4x2<TOps, TVector, T>(ref T v, int rows, ref T weights, int columns, int hidden, int panelWidth, int j,
+        ref TVector a0, ref TVector a1, ref TVector b0, ref TVector b1, ref TVector c0, ref TVector c1, ref TVector d0, ref TVector d1)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        nint w = TOps.Count;
+        ref T ga = ref Column(ref weights, rows, columns, panelWidth, j, out nint sa);
+        ref T gb = ref Column(ref weights, rows, columns, panelWidth, hidden + j, out nint sb);
+        ref T gc = ref Column(ref weights, rows, columns, panelWidth, (2 * hidden) + j, out nint sc);
+        ref T gd = ref Column(ref weights, rows, columns, panelWidth, (3 * hidden) + j, out nint sd);
+        for (int k = 0; k < rows; k++)
+        {
+            TVector vk = TOps.Broadcast(Unsafe.Add(ref v, k));
+            a0 = TOps.MultiplyAdd(vk, TOps.Load(ref ga), a0);
+            a1 = TOps.MultiplyAdd(vk, TOps.Load(ref Unsafe.Add(ref ga, w)), a1);
+            b0 = TOps.MultiplyAdd(vk, TOps.Load(ref gb), b0);
+            b1 = TOps.MultiplyAdd(vk, TOps.Load(ref Unsafe.Add(ref gb, w)), b1);
+            c0 = TOps.MultiplyAdd(vk, TOps.Load(ref gc), c0);
+            c1 = TOps.MultiplyAdd(vk, TOps.Load(ref Unsafe.Add(ref gc, w)), c1);
+            d0 = TOps.MultiplyAdd(vk, TOps.Load(ref gd), d0);
+            d1 = TOps.MultiplyAdd(vk, TOps.Load(ref Unsafe.Add(ref gd, w)), d1);
+            ga = ref Unsafe.Add(ref ga, sa);
+            gb = ref Unsafe.Add(ref gb, sb);
+            gc = ref Unsafe.Add(ref gc, sc);
+            gd = ref Unsafe.Add(ref gd, sd);
+        }
+    }
+
     /// <summary>Accumulates the four gate blocks of one vector of units over <paramref name="rows"/> rows, even rows into the first set, odd into the second.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedAccumulate4<TOps, TVector, T>(ref T weights, ref T v, int rows, nint rowLength, int hidden, int j,
+    private static void FusedAccumulate4<TOps, TVector, T>(ref T v, int rows, ref T weights, int columns, int hidden, int panelWidth, int j,
         ref TVector a0, ref TVector b0, ref TVector c0, ref TVector d0, ref TVector a1, ref TVector b1, ref TVector c1, ref TVector d1)
         where TOps : ISimd<TVector, T>
         where T : unmanaged
     {
+        ref T ga = ref Column(ref weights, rows, columns, panelWidth, j, out nint sa);
+        ref T gb = ref Column(ref weights, rows, columns, panelWidth, hidden + j, out nint sb);
+        ref T gc = ref Column(ref weights, rows, columns, panelWidth, (2 * hidden) + j, out nint sc);
+        ref T gd = ref Column(ref weights, rows, columns, panelWidth, (3 * hidden) + j, out nint sd);
         int k = 0;
         for (; k + 1 < rows; k += 2)
         {
             TVector v0 = TOps.Broadcast(Unsafe.Add(ref v, k));
             TVector v1 = TOps.Broadcast(Unsafe.Add(ref v, k + 1));
-            ref T r0 = ref Unsafe.Add(ref weights, (k * rowLength) + j);
-            ref T r1 = ref Unsafe.Add(ref r0, rowLength);
-            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref r0), a0);
-            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, hidden)), b0);
-            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 2 * hidden)), c0);
-            d0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 3 * hidden)), d0);
-            a1 = TOps.MultiplyAdd(v1, TOps.Load(ref r1), a1);
-            b1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref r1, hidden)), b1);
-            c1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref r1, 2 * hidden)), c1);
-            d1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref r1, 3 * hidden)), d1);
+            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref ga), a0);
+            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref gb), b0);
+            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref gc), c0);
+            d0 = TOps.MultiplyAdd(v0, TOps.Load(ref gd), d0);
+            a1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref ga, sa)), a1);
+            b1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref gb, sb)), b1);
+            c1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref gc, sc)), c1);
+            d1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref gd, sd)), d1);
+            ga = ref Unsafe.Add(ref ga, 2 * sa);
+            gb = ref Unsafe.Add(ref gb, 2 * sb);
+            gc = ref Unsafe.Add(ref gc, 2 * sc);
+            gd = ref Unsafe.Add(ref gd, 2 * sd);
         }
 
         if (k < rows)
         {
             TVector v0 = TOps.Broadcast(Unsafe.Add(ref v, k));
-            ref T r0 = ref Unsafe.Add(ref weights, (k * rowLength) + j);
-            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref r0), a0);
-            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, hidden)), b0);
-            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 2 * hidden)), c0);
-            d0 = TOps.MultiplyAdd(v0, TOps.Load(ref Unsafe.Add(ref r0, 3 * hidden)), d0);
+            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref ga), a0);
+            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref gb), b0);
+            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref gc), c0);
+            d0 = TOps.MultiplyAdd(v0, TOps.Load(ref gd), d0);
         }
     }
 
@@ -352,8 +387,9 @@ public static partial class StepKernels
         {
             FusedBias4Contiguous<TOps, TVector, T>(ref bih, ref bhh, projected, j, w, out TVector a0, out TVector b0, out TVector c0, out TVector d0);
             TVector a1 = TOps.Zero, b1 = TOps.Zero, c1 = TOps.Zero, d1 = TOps.Zero;
-            FusedAccumulate4<TOps, TVector, T>(ref wih, ref x, input, hidden, w, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
-            FusedAccumulate4<TOps, TVector, T>(ref whh, ref h, hidden, hidden, w, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
+            // One panel (hidden ≤ panel width): the four vectors are contiguous, w apart.
+            FusedAccumulate4<TOps, TVector, T>(ref x, input, ref wih, hidden, w, hidden, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
+            FusedAccumulate4<TOps, TVector, T>(ref h, hidden, ref whh, hidden, w, hidden, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
             ref T o = ref Unsafe.Add(ref hOut, j);
             TOps.Store(TOps.Add(a0, a1), ref o);
             TOps.Store(TOps.Add(b0, b1), ref Unsafe.Add(ref o, w));

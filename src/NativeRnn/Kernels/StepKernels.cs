@@ -184,9 +184,9 @@ public static partial class StepKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int gh = 4 * hidden;
-        if (gh <= panelWidth)
+        if (CanFuse(4, hidden, panelWidth))
         {
-            FusedLstm(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden);
+            FusedLstm(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref c, ref hOut, hidden, panelWidth);
             return;
         }
 

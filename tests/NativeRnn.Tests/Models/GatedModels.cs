@@ -115,6 +115,18 @@ public partial struct TokenBiGruF;
 [Dense(5)]
 public partial struct TokenBiGruD;
 
+// Hidden sizes that are multiples of half a weight panel (32 floats, 16 doubles) take the register-fused
+// step path across several panels.
+[RnnModel(InputSize = 5)]
+[Lstm(32)]
+[Dense(2)]
+public partial class LstmPanelsF;
+
+[RnnModel(InputSize = 5, ElementType = typeof(double))]
+[Lstm(16)]
+[Dense(2)]
+public partial class LstmPanelsD;
+
 /// <summary>The gated test models with the architecture each is expected to have.</summary>
 public static class GatedCatalog
 {
@@ -128,6 +140,8 @@ public static class GatedCatalog
     public static readonly NetworkSpec MixedStack = new(5, [new(LayerKind.SimpleRnn, 7, Activation.Sigmoid), new(LayerKind.Lstm, 9, Bidirectional: true), new(LayerKind.Gru, 13)], 3);
     public static readonly NetworkSpec TokenStack = new(6, [new(LayerKind.Lstm, 8), new(LayerKind.Gru, 5)], 11, Vocabulary: 11);
     public static readonly NetworkSpec TokenBiGru = new(3, [new(LayerKind.Gru, 4, Bidirectional: true)], 5, Vocabulary: 5);
+    public static readonly NetworkSpec LstmPanelsFloat = new(5, [new(LayerKind.Lstm, 32)], 2);
+    public static readonly NetworkSpec LstmPanelsDouble = new(5, [new(LayerKind.Lstm, 16)], 2);
 
     public static IEnumerable<ModelCase<float>> Float()
     {
@@ -141,6 +155,7 @@ public static class GatedCatalog
         yield return new("MixedStackF", MixedStack, seed => new MixedStackF(seed));
         yield return new("TokenStackF", TokenStack, seed => new TokenStackF(seed));
         yield return new("TokenBiGruF", TokenBiGru, seed => new TokenBiGruF(seed));
+        yield return new("LstmPanelsF", LstmPanelsFloat, seed => new LstmPanelsF(seed));
     }
 
     public static IEnumerable<ModelCase<double>> Double()
@@ -155,6 +170,7 @@ public static class GatedCatalog
         yield return new("MixedStackD", MixedStack, seed => new MixedStackD(seed));
         yield return new("TokenStackD", TokenStack, seed => new TokenStackD(seed));
         yield return new("TokenBiGruD", TokenBiGru, seed => new TokenBiGruD(seed));
+        yield return new("LstmPanelsD", LstmPanelsDouble, seed => new LstmPanelsD(seed));
     }
 }
 
