@@ -40,54 +40,54 @@ public static partial class StepKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedGru<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden)
+    private static void FusedGru<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int j = 0;
         if (Simd512<T>.IsAccelerated)
         {
-            j = FusedGruTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = FusedGruTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
 
         if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
         {
-            j = FusedGruTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = FusedGruTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
 
         if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
         {
-            j = FusedGruTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = FusedGruTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
 
         if (j < hidden)
         {
-            FusedGruTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            FusedGruTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FusedRnn<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden)
+    private static void FusedRnn<T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int j = 0;
         if (Simd512<T>.IsAccelerated)
         {
-            j = FusedRnnTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = FusedRnnTiles<Simd512<T>, Vector512<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
 
         if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
         {
-            j = FusedRnnTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = FusedRnnTiles<Simd256<T>, Vector256<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
 
         if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
         {
-            j = FusedRnnTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            j = FusedRnnTiles<Simd128<T>, Vector128<T>, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
 
         if (j < hidden)
         {
-            FusedRnnTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, j);
+            FusedRnnTiles<SimdScalar<T>, T, T>(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth, j);
         }
     }
 
@@ -255,42 +255,24 @@ public static partial class StepKernels
 
     
 
-    private static int FusedGruTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int j)
+    private static int FusedGruTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int w = TOps.Count;
-        nint gh = 3 * hidden;
+        int gh = 3 * hidden;
 
         // Per vector of units: r and z (input and recurrent parts together), n's input part, n's recurrent part.
         for (; j + (2 * w) <= hidden; j += 2 * w)
         {
             FusedGruStart<TOps, TVector, T>(ref bih, ref bhh, j, hidden, out TVector r0, out TVector z0, out TVector nx0, out TVector nh0);
             FusedGruStart<TOps, TVector, T>(ref bih, ref bhh, j + w, hidden, out TVector r1, out TVector z1, out TVector nx1, out TVector nh1);
-            for (int k = 0; k < input; k++)
+            if (input > 0)
             {
-                TVector xk = TOps.Broadcast(Unsafe.Add(ref x, k));
-                ref T row = ref Unsafe.Add(ref wih, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(xk, TOps.Load(ref row), r0);
-                r1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, w)), r1);
-                z0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden)), z0);
-                z1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), z1);
-                nx0 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), nx0);
-                nx1 = TOps.MultiplyAdd(xk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), nx1);
+                Accumulate3x2<TOps, TVector, T>(ref x, input, ref wih, gh, hidden, panelWidth, j, ref r0, ref r1, ref z0, ref z1, ref nx0, ref nx1);
             }
 
-            for (int k = 0; k < hidden; k++)
-            {
-                TVector hk = TOps.Broadcast(Unsafe.Add(ref h, k));
-                ref T row = ref Unsafe.Add(ref whh, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(hk, TOps.Load(ref row), r0);
-                r1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, w)), r1);
-                z0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden)), z0);
-                z1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, hidden + w)), z1);
-                nh0 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, 2 * hidden)), nh0);
-                nh1 = TOps.MultiplyAdd(hk, TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + w)), nh1);
-            }
-
+            Accumulate3x2<TOps, TVector, T>(ref h, hidden, ref whh, gh, hidden, panelWidth, j, ref r0, ref r1, ref z0, ref z1, ref nh0, ref nh1);
             FusedGruCell<TOps, TVector, T>(r0, z0, nx0, nh0, ref Unsafe.Add(ref h, j), ref Unsafe.Add(ref hOut, j));
             FusedGruCell<TOps, TVector, T>(r1, z1, nx1, nh1, ref Unsafe.Add(ref h, j + w), ref Unsafe.Add(ref hOut, j + w));
         }
@@ -299,55 +281,77 @@ public static partial class StepKernels
         {
             FusedGruStart<TOps, TVector, T>(ref bih, ref bhh, j, hidden, out TVector r0, out TVector z0, out TVector nx0, out TVector nh0);
             TVector r1 = TOps.Zero, z1 = TOps.Zero, nx1 = TOps.Zero, nh1 = TOps.Zero;
-            int k = 0;
-            for (; k + 1 < input; k += 2)
+            if (input > 0)
             {
-                TVector x0 = TOps.Broadcast(Unsafe.Add(ref x, k)), x1 = TOps.Broadcast(Unsafe.Add(ref x, k + 1));
-                ref T a = ref Unsafe.Add(ref wih, (k * gh) + j);
-                ref T b = ref Unsafe.Add(ref a, gh);
-                r0 = TOps.MultiplyAdd(x0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nx0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nx0);
-                r1 = TOps.MultiplyAdd(x1, TOps.Load(ref b), r1);
-                z1 = TOps.MultiplyAdd(x1, TOps.Load(ref Unsafe.Add(ref b, hidden)), z1);
-                nx1 = TOps.MultiplyAdd(x1, TOps.Load(ref Unsafe.Add(ref b, 2 * hidden)), nx1);
+                Accumulate3Split<TOps, TVector, T>(ref x, input, ref wih, gh, hidden, panelWidth, j, ref r0, ref z0, ref nx0, ref r1, ref z1, ref nx1);
             }
 
-            if (k < input)
-            {
-                TVector x0 = TOps.Broadcast(Unsafe.Add(ref x, k));
-                ref T a = ref Unsafe.Add(ref wih, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(x0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nx0 = TOps.MultiplyAdd(x0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nx0);
-            }
-
-            for (k = 0; k + 1 < hidden; k += 2)
-            {
-                TVector h0 = TOps.Broadcast(Unsafe.Add(ref h, k)), h1 = TOps.Broadcast(Unsafe.Add(ref h, k + 1));
-                ref T a = ref Unsafe.Add(ref whh, (k * gh) + j);
-                ref T b = ref Unsafe.Add(ref a, gh);
-                r0 = TOps.MultiplyAdd(h0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nh0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nh0);
-                r1 = TOps.MultiplyAdd(h1, TOps.Load(ref b), r1);
-                z1 = TOps.MultiplyAdd(h1, TOps.Load(ref Unsafe.Add(ref b, hidden)), z1);
-                nh1 = TOps.MultiplyAdd(h1, TOps.Load(ref Unsafe.Add(ref b, 2 * hidden)), nh1);
-            }
-
-            if (k < hidden)
-            {
-                TVector h0 = TOps.Broadcast(Unsafe.Add(ref h, k));
-                ref T a = ref Unsafe.Add(ref whh, (k * gh) + j);
-                r0 = TOps.MultiplyAdd(h0, TOps.Load(ref a), r0);
-                z0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, hidden)), z0);
-                nh0 = TOps.MultiplyAdd(h0, TOps.Load(ref Unsafe.Add(ref a, 2 * hidden)), nh0);
-            }
-
+            Accumulate3Split<TOps, TVector, T>(ref h, hidden, ref whh, gh, hidden, panelWidth, j, ref r0, ref z0, ref nh0, ref r1, ref z1, ref nh1);
             FusedGruCell<TOps, TVector, T>(TOps.Add(r0, r1), TOps.Add(z0, z1), TOps.Add(nx0, nx1), TOps.Add(nh0, nh1), ref Unsafe.Add(ref h, j), ref Unsafe.Add(ref hOut, j));
         }
 
         return j;
+    }
+
+    /// <summary>Three gate blocks × two vectors of units, over all rows of a panel-major matrix.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate3x2<TOps, TVector, T>(ref T v, int rows, ref T weights, int columns, int hidden, int panelWidth, int j,
+        ref TVector a0, ref TVector a1, ref TVector b0, ref TVector b1, ref TVector c0, ref TVector c1)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        nint w = TOps.Count;
+        ref T ga = ref Column(ref weights, rows, columns, panelWidth, j, out nint sa);
+        ref T gb = ref Column(ref weights, rows, columns, panelWidth, hidden + j, out nint sb);
+        ref T gc = ref Column(ref weights, rows, columns, panelWidth, (2 * hidden) + j, out nint sc);
+        for (int k = 0; k < rows; k++)
+        {
+            TVector vk = TOps.Broadcast(Unsafe.Add(ref v, k));
+            a0 = TOps.MultiplyAdd(vk, TOps.Load(ref ga), a0);
+            a1 = TOps.MultiplyAdd(vk, TOps.Load(ref Unsafe.Add(ref ga, w)), a1);
+            b0 = TOps.MultiplyAdd(vk, TOps.Load(ref gb), b0);
+            b1 = TOps.MultiplyAdd(vk, TOps.Load(ref Unsafe.Add(ref gb, w)), b1);
+            c0 = TOps.MultiplyAdd(vk, TOps.Load(ref gc), c0);
+            c1 = TOps.MultiplyAdd(vk, TOps.Load(ref Unsafe.Add(ref gc, w)), c1);
+            ga = ref Unsafe.Add(ref ga, sa);
+            gb = ref Unsafe.Add(ref gb, sb);
+            gc = ref Unsafe.Add(ref gc, sc);
+        }
+    }
+
+    /// <summary>Three gate blocks of one vector of units, even rows into the first set, odd into the second.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate3Split<TOps, TVector, T>(ref T v, int rows, ref T weights, int columns, int hidden, int panelWidth, int j,
+        ref TVector a0, ref TVector b0, ref TVector c0, ref TVector a1, ref TVector b1, ref TVector c1)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        ref T ga = ref Column(ref weights, rows, columns, panelWidth, j, out nint sa);
+        ref T gb = ref Column(ref weights, rows, columns, panelWidth, hidden + j, out nint sb);
+        ref T gc = ref Column(ref weights, rows, columns, panelWidth, (2 * hidden) + j, out nint sc);
+        int k = 0;
+        for (; k + 1 < rows; k += 2)
+        {
+            TVector v0 = TOps.Broadcast(Unsafe.Add(ref v, k));
+            TVector v1 = TOps.Broadcast(Unsafe.Add(ref v, k + 1));
+            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref ga), a0);
+            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref gb), b0);
+            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref gc), c0);
+            a1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref ga, sa)), a1);
+            b1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref gb, sb)), b1);
+            c1 = TOps.MultiplyAdd(v1, TOps.Load(ref Unsafe.Add(ref gc, sc)), c1);
+            ga = ref Unsafe.Add(ref ga, 2 * sa);
+            gb = ref Unsafe.Add(ref gb, 2 * sb);
+            gc = ref Unsafe.Add(ref gc, 2 * sc);
+        }
+
+        if (k < rows)
+        {
+            TVector v0 = TOps.Broadcast(Unsafe.Add(ref v, k));
+            a0 = TOps.MultiplyAdd(v0, TOps.Load(ref ga), a0);
+            b0 = TOps.MultiplyAdd(v0, TOps.Load(ref gb), b0);
+            c0 = TOps.MultiplyAdd(v0, TOps.Load(ref gc), c0);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -377,7 +381,7 @@ public static partial class StepKernels
     
 
     /// <summary>Pre-activations <c>hOut ← b + W_ih x + W_hh h</c>, four vectors of units per tile, eight chains.</summary>
-    private static int FusedRnnTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int j)
+    private static int FusedRnnTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -387,9 +391,9 @@ public static partial class StepKernels
         {
             FusedBias4Contiguous<TOps, TVector, T>(ref bih, ref bhh, projected, j, w, out TVector a0, out TVector b0, out TVector c0, out TVector d0);
             TVector a1 = TOps.Zero, b1 = TOps.Zero, c1 = TOps.Zero, d1 = TOps.Zero;
-            // One panel (hidden ≤ panel width): the four vectors are contiguous, w apart.
-            FusedAccumulate4<TOps, TVector, T>(ref x, input, ref wih, hidden, w, hidden, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
-            FusedAccumulate4<TOps, TVector, T>(ref h, hidden, ref whh, hidden, w, hidden, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
+            // The tile's four vectors are contiguous columns, w apart (in one panel: see CanFuse).
+            FusedAccumulate4<TOps, TVector, T>(ref x, input, ref wih, hidden, w, panelWidth, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
+            FusedAccumulate4<TOps, TVector, T>(ref h, hidden, ref whh, hidden, w, panelWidth, j, ref a0, ref b0, ref c0, ref d0, ref a1, ref b1, ref c1, ref d1);
             ref T o = ref Unsafe.Add(ref hOut, j);
             TOps.Store(TOps.Add(a0, a1), ref o);
             TOps.Store(TOps.Add(b0, b1), ref Unsafe.Add(ref o, w));

@@ -268,9 +268,9 @@ public static partial class StepKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int gh = 3 * hidden;
-        if (gh <= panelWidth)
+        if (CanFuse(3, hidden, panelWidth))
         {
-            FusedGru(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden);
+            FusedGru(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth);
             return;
         }
 
@@ -351,7 +351,7 @@ public static partial class StepKernels
         // The pre-activation accumulates directly in hOut.
         if (hidden <= panelWidth)
         {
-            FusedRnn(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden);
+            FusedRnn(ref wih, ref whh, ref bih, ref bhh, ref x, input, ref h, ref hOut, hidden, panelWidth);
         }
         else if (input > 0)
         {

@@ -127,6 +127,14 @@ public partial class LstmPanelsF;
 [Dense(2)]
 public partial class LstmPanelsD;
 
+[RnnModel(InputSize = 3)]
+[Gru(32)]
+public partial class GruPanelsF;
+
+[RnnModel(InputSize = 3, ElementType = typeof(double))]
+[Gru(16)]
+public partial class GruPanelsD;
+
 /// <summary>The gated test models with the architecture each is expected to have.</summary>
 public static class GatedCatalog
 {
@@ -142,6 +150,8 @@ public static class GatedCatalog
     public static readonly NetworkSpec TokenBiGru = new(3, [new(LayerKind.Gru, 4, Bidirectional: true)], 5, Vocabulary: 5);
     public static readonly NetworkSpec LstmPanelsFloat = new(5, [new(LayerKind.Lstm, 32)], 2);
     public static readonly NetworkSpec LstmPanelsDouble = new(5, [new(LayerKind.Lstm, 16)], 2);
+    public static readonly NetworkSpec GruPanelsFloat = new(3, [new(LayerKind.Gru, 32)], 0);
+    public static readonly NetworkSpec GruPanelsDouble = new(3, [new(LayerKind.Gru, 16)], 0);
 
     public static IEnumerable<ModelCase<float>> Float()
     {
@@ -156,6 +166,7 @@ public static class GatedCatalog
         yield return new("TokenStackF", TokenStack, seed => new TokenStackF(seed));
         yield return new("TokenBiGruF", TokenBiGru, seed => new TokenBiGruF(seed));
         yield return new("LstmPanelsF", LstmPanelsFloat, seed => new LstmPanelsF(seed));
+        yield return new("GruPanelsF", GruPanelsFloat, seed => new GruPanelsF(seed));
     }
 
     public static IEnumerable<ModelCase<double>> Double()
@@ -171,6 +182,7 @@ public static class GatedCatalog
         yield return new("TokenStackD", TokenStack, seed => new TokenStackD(seed));
         yield return new("TokenBiGruD", TokenBiGru, seed => new TokenBiGruD(seed));
         yield return new("LstmPanelsD", LstmPanelsDouble, seed => new LstmPanelsD(seed));
+        yield return new("GruPanelsD", GruPanelsDouble, seed => new GruPanelsD(seed));
     }
 }
 
