@@ -420,6 +420,7 @@ public static class Cells
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => TanhOperator<T>.Invoke<SimdScalar<T>, T>(x);
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int LstmForward<TOps, TVector, T>(ref T row, ref T cPrevious, ref T h, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -452,6 +453,7 @@ public static class Cells
         return j;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int LstmBackward<TOps, TVector, T>(ref T row, ref T cPrevious, ref T dh, ref T dc, ref T dz, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -491,6 +493,7 @@ public static class Cells
         return j;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int GruForward<TOps, TVector, T>(ref T row, ref T gh, ref T hPrevious, ref T h, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -521,6 +524,7 @@ public static class Cells
         return j;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int GruBackward<TOps, TVector, T>(ref T row, ref T hPrevious, ref T dh, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

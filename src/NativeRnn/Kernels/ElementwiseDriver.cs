@@ -82,6 +82,7 @@ internal static class ElementwiseDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Map<TOperator, TOps, TVector, T>(ref T x, int start, int length)
         where TOperator : IUnaryOperator<T>
         where TOps : ISimd<TVector, T>
@@ -98,6 +99,7 @@ internal static class ElementwiseDriver
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Map<TOperator, TOps, TVector, T>(ref T x, ref T y, int start, int length)
         where TOperator : IBinaryOperator<T>
         where TOps : ISimd<TVector, T>

@@ -227,6 +227,7 @@ public static class Gemm
     }
 
     /// <summary>Computes columns <c>[firstColumn, end)</c> where <c>end</c> is the last whole vector; returns <c>end</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Columns<TOps, TVector, T>(int firstColumn, int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
         where TOps : ISimd<TVector, T>
         where T : unmanaged

@@ -89,6 +89,7 @@ public static class MatVec
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Tiles<TOps, TVector, T>(ref T v, int rows, ref T weights, nint ld, ref T y, int columns, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged

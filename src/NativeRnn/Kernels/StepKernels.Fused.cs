@@ -103,11 +103,19 @@ public static partial class StepKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ref T Column<T>(ref T matrix, int rows, int columns, int panelWidth, int column, out nint stride)
     {
-        int start = column / panelWidth * panelWidth;
+        if (columns <= panelWidth)
+        {
+            stride = columns;
+            return ref Unsafe.Add(ref matrix, column);
+        }
+
+        // Panel widths are powers of two (256 bytes), so a mask finds the panel without a division.
+        int start = (panelWidth & (panelWidth - 1)) == 0 ? column & -panelWidth : column / panelWidth * panelWidth;
         stride = Math.Min(panelWidth, columns - start);
         return ref Unsafe.Add(ref matrix, (start * rows) + (column - start));
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int FusedLstmTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T c, ref T hOut, int hidden, int panelWidth, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -255,6 +263,7 @@ public static partial class StepKernels
 
     
 
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int FusedGruTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -381,6 +390,7 @@ public static partial class StepKernels
     
 
     /// <summary>Pre-activations <c>hOut ← b + W_ih x + W_hh h</c>, four vectors of units per tile, eight chains.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int FusedRnnTiles<TOps, TVector, T>(ref T wih, ref T whh, ref T bih, ref T bhh, ref T x, int input, ref T h, ref T hOut, int hidden, int panelWidth, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -239,6 +239,7 @@ public static partial class StepKernels
     }
 
     /// <summary><c>c ← σ(z_f)⊙c + σ(z_i)⊙tanh(z_g)</c>; <c>hOut ← σ(z_o)⊙tanh(c)</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int LstmCell<TOps, TVector, T>(ref T z, ref T c, ref T hOut, int hidden, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -323,6 +324,7 @@ public static partial class StepKernels
     }
 
     /// <summary><c>r, z = σ(gx + gh)</c>; <c>n = tanh(gx_n + r⊙gh_n)</c>; <c>hOut ← n + z⊙(h − n)</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int GruCell<TOps, TVector, T>(ref T gx, ref T gh, ref T h, ref T hOut, int hidden, int j)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
