@@ -10,7 +10,7 @@ namespace NativeRnn.Tests;
 public class KernelTests(ITestOutputHelper output)
 {
     /// <summary>The bounds stated in <see cref="Activations"/>' documentation.</summary>
-    private const double FloatBound = 2e-7, DoubleBound = 4e-16;
+    private const double FloatTanhBound = 3.5e-7, FloatSigmoidBound = 2e-7, DoubleBound = 4e-16;
 
     private static double[] Grid()
     {
@@ -25,26 +25,69 @@ public class KernelTests(ITestOutputHelper output)
         return values.ToArray();
     }
 
+    /// <summary>
+    /// Every 61st float of both signs from 2⁻¹²⁶ up to 40 (about 36 million values), so every binade, and
+    /// within each every stretch of 61 ulps, is tried; then infinities and NaN.
+    /// </summary>
     [Fact]
     public void Float_tanh_and_sigmoid_are_within_the_stated_bound_of_Math()
     {
-        double[] grid = Grid();
-        float[] x = Array.ConvertAll(grid, v => (float)v);
+        const int Stride = 61;
+        int first = 0x00800000 /* the smallest normal float, 2⁻¹²⁶ */, last = BitConverter.SingleToInt32Bits(40f);
+        int count = ((last - first) / Stride) + 1;
+        float[] x = new float[2 * count];
+        for (int i = 0; i < count; i++)
+        {
+            float value = BitConverter.Int32BitsToSingle(first + (i * Stride));
+            x[2 * i] = value;
+            x[(2 * i) + 1] = -value;
+        }
+
         float[] tanh = (float[])x.Clone();
         float[] sigmoid = (float[])x.Clone();
         Activations.Tanh<float>(tanh, 1, tanh.Length, tanh.Length);
         Activations.Sigmoid<float>(sigmoid, 1, sigmoid.Length, sigmoid.Length);
         double worstTanh = 0, worstSigmoid = 0;
+        float worstTanhAt = 0, worstSigmoidAt = 0;
         for (int i = 0; i < x.Length; i++)
         {
-            worstTanh = Math.Max(worstTanh, Math.Abs(tanh[i] - Math.Tanh(x[i])));
-            worstSigmoid = Math.Max(worstSigmoid, Math.Abs(sigmoid[i] - (1 / (1 + Math.Exp(-(double)x[i])))));
-            Assert.True(float.IsFinite(tanh[i]) && float.IsFinite(sigmoid[i]), $"non-finite at {x[i]}");
+            double t = Math.Abs(tanh[i] - Math.Tanh(x[i]));
+            double s = Math.Abs(sigmoid[i] - (1 / (1 + Math.Exp(-(double)x[i]))));
+            if (t > worstTanh)
+            {
+                (worstTanh, worstTanhAt) = (t, x[i]);
+            }
+
+            if (s > worstSigmoid)
+            {
+                (worstSigmoid, worstSigmoidAt) = (s, x[i]);
+            }
+
+            if (tanh[i] is < -1 or > 1 || sigmoid[i] is < 0 or > 1)
+            {
+                Assert.Fail($"out of range at {x[i]}: tanh {tanh[i]}, σ {sigmoid[i]}");
+            }
         }
 
-        output.WriteLine($"float: tanh worst {worstTanh:E2}, sigmoid worst {worstSigmoid:E2} (bound {FloatBound:E0}); {Widths()}");
-        Assert.True(worstTanh <= FloatBound, $"tanh error {worstTanh:E3}");
-        Assert.True(worstSigmoid <= FloatBound, $"sigmoid error {worstSigmoid:E3}");
+        output.WriteLine($"float over {x.Length} values: tanh worst {worstTanh:E2} at {worstTanhAt} (bound {FloatTanhBound:E1}), sigmoid worst {worstSigmoid:E2} at {worstSigmoidAt} (bound {FloatSigmoidBound:E0}); {Widths()}");
+        Assert.True(worstTanh <= FloatTanhBound, $"tanh error {worstTanh:E3} at {worstTanhAt}");
+        Assert.True(worstSigmoid <= FloatSigmoidBound, $"sigmoid error {worstSigmoid:E3} at {worstSigmoidAt}");
+    }
+
+    [Fact]
+    public void Float_tanh_and_sigmoid_saturate_exactly_and_keep_NaN()
+    {
+        float[] x = [float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, 9f, -9f, 0f, float.NaN];
+        float[] tanh = (float[])x.Clone();
+        float[] sigmoid = (float[])x.Clone();
+        Activations.Tanh<float>(tanh, 1, tanh.Length, tanh.Length);
+        Activations.Sigmoid<float>(sigmoid, 1, sigmoid.Length, sigmoid.Length);
+        Assert.Equal([1f, -1f, 1f, -1f], tanh[..4]);
+        Assert.Equal([1f, 0f, 1f, 0f], sigmoid[..4]);
+        Assert.Equal(0f, tanh[6]);
+        Assert.Equal(0.5f, sigmoid[6]);
+        Assert.True(float.IsNaN(tanh[7]), $"tanh(NaN) = {tanh[7]}");
+        Assert.True(float.IsNaN(sigmoid[7]), $"σ(NaN) = {sigmoid[7]}");
     }
 
     [Fact]

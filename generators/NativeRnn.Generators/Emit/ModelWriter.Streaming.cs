@@ -97,49 +97,52 @@ internal static partial class ModelWriter
         w.WriteLine();
     }
 
-    /// <summary>Whether a layer has a fused single-sequence step kernel (all but the reset-before GRU).</summary>
-    private static bool Fused(LayerPlan layer) => !(layer.Kind == LayerKind.Gru && !layer.Info.ResetAfter);
+    /// <summary>Whether a layer has generated step kernels (all but the reset-before GRU).</summary>
+    private static bool Fused(LayerPlan layer) => StepKernelWriter.Applies(layer);
+
+    private const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
 
     /// <summary>
     /// Writes the code that carries one stream's rows through every layer and the head. With
     /// <paramref name="chunked"/>, <paramref name="steps"/> rows at once: each layer's input projection is one
-    /// product over the chunk, then the fused kernel runs the recurrence step by step. Otherwise one step,
-    /// fused entirely.
+    /// product over the chunk, then the layer's generated kernel runs the recurrence step by step. Otherwise
+    /// one step, each layer's generated kernel updating its state in place.
     /// </summary>
     private static void WriteStreamingLayers(IndentedTextWriter w, ModelPlan plan, string input, string output, string steps, bool chunked)
     {
         string previous = input;
         string previousWidth = plan.InputWidthName;
-        string kernels = "global::NativeRnn.Kernels.StepKernels";
         for (int k = 0; k < plan.Layers.Count; k++)
         {
             LayerPlan layer = plan.Layers[k];
             UnitPlan unit = layer.Units[0];
             bool last = k == plan.Layers.Count - 1;
-            string buffer = last && !plan.HasHead ? output : (k % 2 == 0 ? "a" : "b");
             int hidden = layer.Hidden, gh = layer.Gates * hidden;
             string h = $"s.Slice({layer.StateOffset}, {hidden})";
             string c = layer.Kind == LayerKind.Lstm ? $"s.Slice({layer.StateOffset + hidden}, {hidden})" : "default";
-            w.WriteLine($"// Layer {k} ({layer.Describe()}): {previous} → {buffer}; its state is updated in place.");
+            string hRef = $"NrnnUnsafe.Add(ref state, {layer.StateOffset})";
+            string cArgument = layer.Kind == LayerKind.Lstm ? $"ref NrnnUnsafe.Add(ref state, {layer.StateOffset + hidden}), " : string.Empty;
             if (!Fused(layer))
             {
+                string buffer = last && !plan.HasHead ? output : (k % 2 == 0 ? "a" : "b");
+                w.WriteLine($"// Layer {k} ({layer.Describe()}): {previous} → {buffer}; its state is updated in place.");
                 w.WriteLine($"{unit.Name}Forward(p, {previous}, {previousWidth}, {buffer}, {hidden}, {h}, {h}, {c}, {c}, {(layer.CacheWidth > 0 ? "cache" : "default")}, {(layer.WorkWidth > 0 ? "work" : "default")}, {steps}, 1);");
+                previous = chunked || buffer == output ? buffer : $"{buffer}.Slice(0, {hidden})";
             }
             else if (!chunked)
             {
-                string wih = unit.InputWeight.In("p"), whh = unit.RecurrentWeight.In("p"), bih = unit.InputBias.In("p"), bhh = unit.RecurrentBias.In("p");
-                string hOut = $"{buffer}.Slice(0, {hidden})";
-                string call = layer.Kind switch
+                w.WriteLine($"// Layer {k} ({layer.Describe()}): {previous} → h of layer {k}, in place.");
+                w.WriteLine($"{unit.Name}Step(ref parameters, ref {MemoryMarshal}.GetReference({previous}), ref {hRef}, {cArgument}ref {hRef});");
+                previous = h;
+                if (last && !plan.HasHead)
                 {
-                    LayerKind.Lstm => $"{kernels}.Lstm({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {c}, {hOut}, {plan.PanelWidth});",
-                    LayerKind.Gru => $"{kernels}.Gru({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut}, {plan.PanelWidth});",
-                    _ => $"{kernels}.SimpleRnn({wih}, {whh}, {bih}, {bhh}, {previous}, {h}, {hOut}, global::NativeRnn.Activation.{layer.Info.Activation}, {plan.PanelWidth});",
-                };
-                w.WriteLine(call);
-                w.WriteLine($"{hOut}.CopyTo({h});");
+                    w.WriteLine($"NrnnUnsafe.CopyBlockUnaligned(ref NrnnUnsafe.As<{plan.T}, byte>(ref {MemoryMarshal}.GetReference({output})), ref NrnnUnsafe.As<{plan.T}, byte>(ref {hRef}), {hidden * plan.ElementSize});");
+                }
             }
             else
             {
+                string buffer = last && !plan.HasHead ? output : (k % 2 == 0 ? "a" : "b");
+                w.WriteLine($"// Layer {k} ({layer.Describe()}): {previous} → {buffer}; its state is updated in place.");
                 using (w.Block())
                 {
                     bool gru = layer.Kind == LayerKind.Gru;
@@ -149,35 +152,23 @@ internal static partial class ModelWriter
                         ? $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")});"
                         : $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
                     w.WriteLine($"{Gemm}.MultiplyAddPanels({steps}, {layer.InputWidth}, {previous}, {previousWidth}, {unit.InputWeight.In("p")}, {gh}, {plan.PanelWidth}, 0, {gh}, z, {gh});");
-                    w.WriteLine($"{plan.ReadOnlySpan} whh = {unit.RecurrentWeight.In("p")};");
-                    if (gru)
-                    {
-                        w.WriteLine($"{plan.ReadOnlySpan} bhh = {unit.RecurrentBias.In("p")};");
-                    }
-
-                    if (layer.Kind == LayerKind.Lstm)
-                    {
-                        w.WriteLine($"{plan.Span} c = {c};");
-                    }
-
-                    w.WriteLine($"scoped {plan.ReadOnlySpan} previous = {h};");
+                    w.WriteLine();
+                    w.WriteLine($"// Then the recurrence, one generated step at a time: h_t from z_t and h_(t−1).");
+                    w.WriteLine($"ref {plan.T} zRows = ref {MemoryMarshal}.GetReference(z);");
+                    w.WriteLine($"ref {plan.T} hRows = ref {MemoryMarshal}.GetReference({buffer});");
+                    w.WriteLine($"ref {plan.T} h0 = ref {hRef};");
                     using (w.Block($"for (int t = 0; t < {steps}; t++)"))
                     {
-                        w.WriteLine($"{plan.Span} ht = {buffer}.Slice(t * {hidden}, {hidden});");
-                        w.WriteLine(layer.Kind switch
-                        {
-                            LayerKind.Lstm => $"{kernels}.LstmProjected(z.Slice(t * {gh}, {gh}), whh, previous, c, ht, {plan.PanelWidth});",
-                            LayerKind.Gru => $"{kernels}.GruProjected(z.Slice(t * {gh}, {gh}), whh, bhh, previous, ht, {plan.PanelWidth});",
-                            _ => $"{kernels}.SimpleRnnProjected(z.Slice(t * {gh}, {gh}), whh, previous, ht, global::NativeRnn.Activation.{layer.Info.Activation}, {plan.PanelWidth});",
-                        });
-                        w.WriteLine("previous = ht;");
+                        w.WriteLine($"ref {plan.T} previous = ref t == 0 ? ref h0 : ref NrnnUnsafe.Add(ref hRows, (t - 1) * {hidden});");
+                        w.WriteLine($"{unit.Name}StepProjected(ref parameters, ref NrnnUnsafe.Add(ref zRows, t * {gh}), ref previous, {cArgument}ref NrnnUnsafe.Add(ref hRows, t * {hidden}));");
                     }
 
-                    w.WriteLine($"previous.CopyTo({h});");
+                    w.WriteLine($"{buffer}.Slice(({steps} - 1) * {hidden}, {hidden}).CopyTo({h});");
                 }
+
+                previous = buffer;
             }
 
-            previous = chunked || buffer == output ? buffer : $"{buffer}.Slice(0, {hidden})";
             previousWidth = N(hidden);
         }
 
@@ -190,10 +181,14 @@ internal static partial class ModelWriter
 
     private static void WriteStreamingBuffers(IndentedTextWriter w, ModelPlan plan, int rows)
     {
-        w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
-        if (plan.Layers.Count > 1)
+        // The generated step kernels update the state in place; only the unfused path needs layer buffers.
+        if (plan.Layers.Any(l => !Fused(l)))
         {
-            w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
+            w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
+            if (plan.Layers.Count > 1)
+            {
+                w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
+            }
         }
 
         // The unfused path (reset-before GRU) needs its cache and work rows.
@@ -253,7 +248,10 @@ internal static partial class ModelWriter
             }
 
             w.WriteLine($"{Guard}.Length(output.Length, OutputSize, nameof(output), \"[OutputSize]\");");
-            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
+            w.WriteLine($"{plan.Span} block = ParameterBlock;");
+            w.WriteLine($"{plan.ReadOnlySpan} p = block;");
+            w.WriteLine($"ref {plan.T} parameters = ref {MemoryMarshal}.GetReference(block);");
+            w.WriteLine($"ref {plan.T} state = ref {MemoryMarshal}.GetReference(s);");
             if (tokens)
             {
                 w.WriteLine($"{plan.ReadOnlySpan} x = p.Slice({plan.Embedding!.OffsetName} + (token * EmbeddingSize), EmbeddingSize); // x_t = E[token]");
@@ -340,7 +338,10 @@ internal static partial class ModelWriter
         using (w.Block($"private {ro}void ForwardChunks({plan.Span} s, {inputs}, {plan.Span} outputs, {plan.Span} buffer, int chunk)"))
         {
             w.WriteLine($"int steps = {(tokens ? "tokens.Length" : "inputs.Length / InputSize")};");
-            w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");
+            w.WriteLine($"{plan.Span} block = ParameterBlock;");
+            w.WriteLine($"{plan.ReadOnlySpan} p = block;");
+            w.WriteLine($"ref {plan.T} parameters = ref {MemoryMarshal}.GetReference(block);");
+            w.WriteLine($"ref {plan.T} state = ref {MemoryMarshal}.GetReference(s);");
             w.WriteLine("int used = 0;");
             void Carve(string name, string length) => w.WriteLine($"{plan.Span} {name} = buffer.Slice(used, {length}); used += {name}.Length;");
             Carve("a", $"chunk * {plan.MaxLayerWidth}");

@@ -28,6 +28,16 @@ internal static partial class ModelWriter
         w.WriteLine($"// Written by the NativeRnn generator from the attributes on {hierarchy.Name}. Edit the attributes, not this file.");
         w.WriteLine("#nullable enable");
         w.WriteLine();
+        if (plan.Streaming)
+        {
+            // The generated step kernels are written in these terms (see StepKernelWriter).
+            w.WriteLine($"using NrnnMath512 = global::NativeRnn.Kernels.StepMath512<{plan.T}>;");
+            w.WriteLine($"using NrnnMath256 = global::NativeRnn.Kernels.StepMath256<{plan.T}>;");
+            w.WriteLine($"using NrnnMath128 = global::NativeRnn.Kernels.StepMath128<{plan.T}>;");
+            w.WriteLine($"using NrnnMath1 = global::NativeRnn.Kernels.StepMath1<{plan.T}>;");
+            w.WriteLine("using NrnnUnsafe = global::System.Runtime.CompilerServices.Unsafe;");
+            w.WriteLine();
+        }
 
         var scopes = new System.Collections.Generic.List<IndentedTextWriter.BlockScope>();
         if (hierarchy.Namespace.Length > 0)
@@ -58,6 +68,10 @@ internal static partial class ModelWriter
                 WriteState(w, plan);
                 WriteStep(w, plan);
                 WriteStreamingForward(w, plan);
+                foreach (LayerPlan layer in plan.Layers.Where(StepKernelWriter.Applies))
+                {
+                    StepKernelWriter.Write(w, plan, layer.Units[0]);
+                }
             }
             else
             {
@@ -261,7 +275,9 @@ internal static partial class ModelWriter
         string ro = Readonly(plan);
         w.WriteLine("// ────────────────────────── Construction ──────────────────────────");
         w.WriteLine();
+        w.WriteLine("// The block starts on a cache line (see NativeRnn.ParameterStorage): _parameters[_start..].");
         w.WriteLine($"private readonly {plan.T}[] _parameters;");
+        w.WriteLine("private readonly int _start;");
         w.WriteLine();
         w.WriteLine("/// <summary>Creates the model with parameters initialised from seed 0 (see <see cref=\"Initialize(ulong)\"/>).</summary>");
         w.WriteLine($"public {name}()");
@@ -273,15 +289,15 @@ internal static partial class ModelWriter
         w.WriteLine("/// <param name=\"seed\">The seed; the same seed gives the same parameters, bit for bit.</param>");
         using (w.Block($"public {name}(ulong seed)"))
         {
-            w.WriteLine($"_parameters = new {plan.T}[ParameterCount];");
-            w.WriteLine($"Layout.Initialize<{plan.T}>(_parameters, seed);");
+            w.WriteLine($"_parameters = global::NativeRnn.ParameterStorage.Allocate<{plan.T}>(ParameterCount, out _start);");
+            w.WriteLine($"Layout.Initialize<{plan.T}>(ParameterBlock, seed);");
         }
 
         w.WriteLine();
         w.WriteLine("/// <summary>The parameter block: every tensor of <see cref=\"Layout\"/>, packed. Optimisers update it in place.</summary>");
         w.WriteLine($"public {ro}{plan.Span} Parameters => ParameterBlock;");
         w.WriteLine();
-        w.WriteLine($"private {ro}{plan.T}[] ParameterBlock => _parameters ?? throw new global::System.InvalidOperationException(\"This {name} is a default value without parameters; create it with new {name}(seed).\");");
+        w.WriteLine($"private {ro}{plan.Span} ParameterBlock => _parameters is null ? throw new global::System.InvalidOperationException(\"This {name} is a default value without parameters; create it with new {name}(seed).\") : new {plan.Span}(_parameters, _start, ParameterCount);");
         w.WriteLine();
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Re-initialises every parameter deterministically from <paramref name=\"seed\"/>: input and head weights");

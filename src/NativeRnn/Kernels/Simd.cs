@@ -40,8 +40,10 @@ internal interface ISimd<TVector, T>
 
     static abstract TVector Divide(TVector a, TVector b);
 
+    /// <summary>The larger of each pair, as the hardware computes it: if either is NaN the result is <paramref name="b"/> on x64 and NaN on ARM64, so NaN in <paramref name="b"/> propagates on both.</summary>
     static abstract TVector Max(TVector a, TVector b);
 
+    /// <summary>The smaller of each pair, with NaN handled as in <see cref="Max"/>.</summary>
     static abstract TVector Min(TVector a, TVector b);
 
     static abstract TVector Abs(TVector a);
@@ -109,10 +111,10 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
     public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
+    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
@@ -190,10 +192,10 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
     public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
+    public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
@@ -279,10 +281,10 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     public static Vector128<T> Divide(Vector128<T> a, Vector128<T> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
+    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.Min(a, b);
+    public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);

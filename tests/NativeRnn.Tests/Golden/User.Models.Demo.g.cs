@@ -2,6 +2,12 @@
 // Written by the NativeRnn generator from the attributes on Demo. Edit the attributes, not this file.
 #nullable enable
 
+using NrnnMath512 = global::NativeRnn.Kernels.StepMath512<float>;
+using NrnnMath256 = global::NativeRnn.Kernels.StepMath256<float>;
+using NrnnMath128 = global::NativeRnn.Kernels.StepMath128<float>;
+using NrnnMath1 = global::NativeRnn.Kernels.StepMath1<float>;
+using NrnnUnsafe = global::System.Runtime.CompilerServices.Unsafe;
+
 namespace User.Models
 {
     /// <remarks>
@@ -77,7 +83,9 @@ namespace User.Models
 
         // ────────────────────────── Construction ──────────────────────────
 
+        // The block starts on a cache line (see NativeRnn.ParameterStorage): _parameters[_start..].
         private readonly float[] _parameters;
+        private readonly int _start;
 
         /// <summary>Creates the model with parameters initialised from seed 0 (see <see cref="Initialize(ulong)"/>).</summary>
         public Demo()
@@ -89,14 +97,14 @@ namespace User.Models
         /// <param name="seed">The seed; the same seed gives the same parameters, bit for bit.</param>
         public Demo(ulong seed)
         {
-            _parameters = new float[ParameterCount];
-            Layout.Initialize<float>(_parameters, seed);
+            _parameters = global::NativeRnn.ParameterStorage.Allocate<float>(ParameterCount, out _start);
+            Layout.Initialize<float>(ParameterBlock, seed);
         }
 
         /// <summary>The parameter block: every tensor of <see cref="Layout"/>, packed. Optimisers update it in place.</summary>
         public global::System.Span<float> Parameters => ParameterBlock;
 
-        private float[] ParameterBlock => _parameters ?? throw new global::System.InvalidOperationException("This Demo is a default value without parameters; create it with new Demo(seed).");
+        private global::System.Span<float> ParameterBlock => _parameters is null ? throw new global::System.InvalidOperationException("This Demo is a default value without parameters; create it with new Demo(seed).") : new global::System.Span<float>(_parameters, _start, ParameterCount);
 
         /// <summary>
         /// Re-initialises every parameter deterministically from <paramref name="seed"/>: input and head weights
@@ -184,17 +192,16 @@ namespace User.Models
             global::NativeRnn.Kernels.Guard.Length(input.Length, InputSize, nameof(input), "[InputSize]");
             global::NativeRnn.Kernels.Guard.Finite(input, nameof(input));
             global::NativeRnn.Kernels.Guard.Length(output.Length, OutputSize, nameof(output), "[OutputSize]");
-            global::System.ReadOnlySpan<float> p = ParameterBlock;
-            global::System.Span<float> a = stackalloc float[8];
-            global::System.Span<float> b = stackalloc float[8];
-            // Layer 0 (simple RNN, tanh, 3 → 8): input → a; its state is updated in place.
-            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL0Offset, 24), p.Slice(WeightHhL0Offset, 64), p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8), input, s.Slice(0, 8), a.Slice(0, 8), global::NativeRnn.Activation.Tanh, 64);
-            a.Slice(0, 8).CopyTo(s.Slice(0, 8));
-            // Layer 1 (simple RNN, relu, 8 → 5): a.Slice(0, 8) → b; its state is updated in place.
-            global::NativeRnn.Kernels.StepKernels.SimpleRnn(p.Slice(WeightIhL1Offset, 40), p.Slice(WeightHhL1Offset, 25), p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5), a.Slice(0, 8), s.Slice(8, 5), b.Slice(0, 5), global::NativeRnn.Activation.Relu, 64);
-            b.Slice(0, 5).CopyTo(s.Slice(8, 5));
-            // Head: b.Slice(0, 5) → output.
-            HeadForward(p, b.Slice(0, 5), 5, output, 1);
+            global::System.Span<float> block = ParameterBlock;
+            global::System.ReadOnlySpan<float> p = block;
+            ref float parameters = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(block);
+            ref float state = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(s);
+            // Layer 0 (simple RNN, tanh, 3 → 8): input → h of layer 0, in place.
+            Layer0Step(ref parameters, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref NrnnUnsafe.Add(ref state, 0), ref NrnnUnsafe.Add(ref state, 0));
+            // Layer 1 (simple RNN, relu, 8 → 5): s.Slice(0, 8) → h of layer 1, in place.
+            Layer1Step(ref parameters, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(s.Slice(0, 8)), ref NrnnUnsafe.Add(ref state, 8), ref NrnnUnsafe.Add(ref state, 8));
+            // Head: s.Slice(8, 5) → output.
+            HeadForward(p, s.Slice(8, 5), 5, output, 1);
         }
 
         /// <summary>
@@ -237,7 +244,10 @@ namespace User.Models
         private void ForwardChunks(global::System.Span<float> s, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> buffer, int chunk)
         {
             int steps = inputs.Length / InputSize;
-            global::System.ReadOnlySpan<float> p = ParameterBlock;
+            global::System.Span<float> block = ParameterBlock;
+            global::System.ReadOnlySpan<float> p = block;
+            ref float parameters = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(block);
+            ref float state = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(s);
             int used = 0;
             global::System.Span<float> a = buffer.Slice(used, chunk * 8); used += a.Length;
             global::System.Span<float> b = buffer.Slice(used, chunk * 8); used += b.Length;
@@ -253,15 +263,17 @@ namespace User.Models
                     global::System.Span<float> z = projection.Slice(0, n * 8);
                     global::NativeRnn.Kernels.Rows.Broadcast(z, n, 8, 8, p.Slice(BiasIhL0Offset, 8), p.Slice(BiasHhL0Offset, 8));
                     global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(n, 3, x, InputSize, p.Slice(WeightIhL0Offset, 24), 8, 64, 0, 8, z, 8);
-                    global::System.ReadOnlySpan<float> whh = p.Slice(WeightHhL0Offset, 64);
-                    scoped global::System.ReadOnlySpan<float> previous = s.Slice(0, 8);
+
+                    // Then the recurrence, one generated step at a time: h_t from z_t and h_(t−1).
+                    ref float zRows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+                    ref float hRows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+                    ref float h0 = ref NrnnUnsafe.Add(ref state, 0);
                     for (int t = 0; t < n; t++)
                     {
-                        global::System.Span<float> ht = a.Slice(t * 8, 8);
-                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 8, 8), whh, previous, ht, global::NativeRnn.Activation.Tanh, 64);
-                        previous = ht;
+                        ref float previous = ref t == 0 ? ref h0 : ref NrnnUnsafe.Add(ref hRows, (t - 1) * 8);
+                        Layer0StepProjected(ref parameters, ref NrnnUnsafe.Add(ref zRows, t * 8), ref previous, ref NrnnUnsafe.Add(ref hRows, t * 8));
                     }
-                    previous.CopyTo(s.Slice(0, 8));
+                    a.Slice((n - 1) * 8, 8).CopyTo(s.Slice(0, 8));
                 }
                 // Layer 1 (simple RNN, relu, 8 → 5): a → b; its state is updated in place.
                 {
@@ -269,18 +281,857 @@ namespace User.Models
                     global::System.Span<float> z = projection.Slice(0, n * 5);
                     global::NativeRnn.Kernels.Rows.Broadcast(z, n, 5, 5, p.Slice(BiasIhL1Offset, 5), p.Slice(BiasHhL1Offset, 5));
                     global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(n, 8, a, 8, p.Slice(WeightIhL1Offset, 40), 5, 64, 0, 5, z, 5);
-                    global::System.ReadOnlySpan<float> whh = p.Slice(WeightHhL1Offset, 25);
-                    scoped global::System.ReadOnlySpan<float> previous = s.Slice(8, 5);
+
+                    // Then the recurrence, one generated step at a time: h_t from z_t and h_(t−1).
+                    ref float zRows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+                    ref float hRows = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(b);
+                    ref float h0 = ref NrnnUnsafe.Add(ref state, 8);
                     for (int t = 0; t < n; t++)
                     {
-                        global::System.Span<float> ht = b.Slice(t * 5, 5);
-                        global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(z.Slice(t * 5, 5), whh, previous, ht, global::NativeRnn.Activation.Relu, 64);
-                        previous = ht;
+                        ref float previous = ref t == 0 ? ref h0 : ref NrnnUnsafe.Add(ref hRows, (t - 1) * 5);
+                        Layer1StepProjected(ref parameters, ref NrnnUnsafe.Add(ref zRows, t * 5), ref previous, ref NrnnUnsafe.Add(ref hRows, t * 5));
                     }
-                    previous.CopyTo(s.Slice(8, 5));
+                    b.Slice((n - 1) * 5, 5).CopyTo(s.Slice(8, 5));
                 }
                 // Head: b → y.
                 HeadForward(p, b, 5, y, n);
+            }
+        }
+
+        // ───── Layer 0 step kernels: simple RNN, tanh, 3 → 8 ─────
+        //   512-bit: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass
+        //   256-bit: one register tile of 8 units, 8 accumulators in 8 row set(s)
+        //   128-bit: one register tile of 8 units, 8 accumulators in 4 row set(s)
+
+        /// <summary>
+        /// One step of layer 0: <c>x</c> and <c>h</c> to the new <c>h</c>
+        /// at the widest accelerated vector width; <c>hOut</c> may be <c>h</c> itself.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Step(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            if (NrnnMath512.IsAccelerated)
+            {
+                Layer0Step512(ref p, ref x, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath256.IsAccelerated)
+            {
+                Layer0Step256(ref p, ref x, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath128.IsAccelerated)
+            {
+                Layer0Step128(ref p, ref x, ref h, ref hOut);
+                return;
+            }
+
+            // No SIMD: the runtime's generic kernel, one element at a time.
+            global::System.Span<float> next = stackalloc float[8];
+            global::NativeRnn.Kernels.StepKernels.SimpleRnn(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 0), 24), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 24), 64), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 88), 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 96), 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, 3), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 8), next, global::NativeRnn.Activation.Tanh, 64);
+            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 8));
+        }
+
+        /// <summary>Layer0Step with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0Step512(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[8];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
+            {
+                {
+                    var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
+                    var a0_1 = NrnnMath256.Zero;
+                    var a0_2 = NrnnMath256.Zero;
+                    var a0_3 = NrnnMath256.Zero;
+                    var a0_4 = NrnnMath256.Zero;
+                    var a0_5 = NrnnMath256.Zero;
+                    var a0_6 = NrnnMath256.Zero;
+                    var a0_7 = NrnnMath256.Zero;
+                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 0);
+                    var xr0_256 = NrnnMath256.Broadcast(ref x, 0);
+                    a0 = NrnnMath256.Fma(xr0_256, NrnnMath256.Load(ref wihPanel, 0), a0);
+                    var xr1_256 = NrnnMath256.Broadcast(ref x, 1);
+                    a0_1 = NrnnMath256.Fma(xr1_256, NrnnMath256.Load(ref wihPanel, 8), a0_1);
+                    var xr2_256 = NrnnMath256.Broadcast(ref x, 2);
+                    a0_2 = NrnnMath256.Fma(xr2_256, NrnnMath256.Load(ref wihPanel, 16), a0_2);
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
+                    for (int k = 0; k < 8; k += 8)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
+                        var h0_256 = NrnnMath256.Broadcast(ref h, k);
+                        var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
+                        var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
+                        var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
+                        var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
+                        var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
+                        var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
+                        var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
+                        a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
+                        a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
+                        a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
+                        a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
+                        a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
+                        a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
+                        a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
+                        a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
+                    }
+                    NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
+                }
+            }
+
+            // The cell: h = tanh(·).
+            {
+                NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref z, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>Layer0Step with 256-bit vectors: one register tile of 8 units, 8 accumulators in 8 row set(s).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0Step256(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            {
+                // Start from the biases.
+                var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
+                var a0_1 = NrnnMath256.Zero;
+                var a0_2 = NrnnMath256.Zero;
+                var a0_3 = NrnnMath256.Zero;
+                var a0_4 = NrnnMath256.Zero;
+                var a0_5 = NrnnMath256.Zero;
+                var a0_6 = NrnnMath256.Zero;
+                var a0_7 = NrnnMath256.Zero;
+
+                // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
+                var xr0 = NrnnMath256.Broadcast(ref x, 0);
+                a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
+                var xr1 = NrnnMath256.Broadcast(ref x, 1);
+                a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
+                var xr2 = NrnnMath256.Broadcast(ref x, 2);
+                a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
+
+                // + W_hh h, the same way.
+                for (int k = 0; k < 8; k += 8)
+                {
+                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                    var h0 = NrnnMath256.Broadcast(ref h, k);
+                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+                }
+
+                // The cell: h = tanh(·).
+                {
+                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
+                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
+                }
+            }
+        }
+
+        /// <summary>Layer0Step with 128-bit vectors: one register tile of 8 units, 8 accumulators in 4 row set(s).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0Step128(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            {
+                // Start from the biases.
+                var a0 = NrnnMath128.Load(ref p, 88) + NrnnMath128.Load(ref p, 96);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath128.Load(ref p, 92) + NrnnMath128.Load(ref p, 100);
+                var a1_1 = NrnnMath128.Zero;
+                var a1_2 = NrnnMath128.Zero;
+                var a1_3 = NrnnMath128.Zero;
+
+                // + W_ih x: row k of W_ihᵀ times x_k, 4 row set(s) of independent chains.
+                var xr0 = NrnnMath128.Broadcast(ref x, 0);
+                a0 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 0), a0);
+                a1 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 4), a1);
+                var xr1 = NrnnMath128.Broadcast(ref x, 1);
+                a0_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 8), a0_1);
+                a1_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 12), a1_1);
+                var xr2 = NrnnMath128.Broadcast(ref x, 2);
+                a0_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 16), a0_2);
+                a1_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 20), a1_2);
+
+                // + W_hh h, the same way.
+                for (int k = 0; k < 8; k += 4)
+                {
+                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                    var h0 = NrnnMath128.Broadcast(ref h, k);
+                    var h1 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h2 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h3 = NrnnMath128.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
+                    a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
+                    a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
+                    a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
+                    a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
+                    a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
+                }
+
+                // The cell: h = tanh(·).
+                {
+                    var a = (a0 + a0_1) + (a0_2 + a0_3);
+                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 0);
+                }
+                {
+                    var a = (a1 + a1_1) + (a1_2 + a1_3);
+                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 4);
+                }
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 0 from its precomputed input projection <c>zx = W_ih x + b_ih + b_hh</c>
+        /// at the widest accelerated vector width; <c>hOut</c> may be <c>h</c> itself.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0StepProjected(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            if (NrnnMath512.IsAccelerated)
+            {
+                Layer0StepProjected512(ref p, ref zx, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath256.IsAccelerated)
+            {
+                Layer0StepProjected256(ref p, ref zx, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath128.IsAccelerated)
+            {
+                Layer0StepProjected128(ref p, ref zx, ref h, ref hOut);
+                return;
+            }
+
+            // No SIMD: the runtime's generic kernel, one element at a time.
+            global::System.Span<float> next = stackalloc float[8];
+            global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref zx, 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 24), 64), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 8), next, global::NativeRnn.Activation.Tanh, 64);
+            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 8));
+        }
+
+        /// <summary>Layer0StepProjected with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepProjected512(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[8];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = zx + W_hh h, panel by panel.
+            {
+                {
+                    var a0 = NrnnMath256.Load(ref zx, 0);
+                    var a0_1 = NrnnMath256.Zero;
+                    var a0_2 = NrnnMath256.Zero;
+                    var a0_3 = NrnnMath256.Zero;
+                    var a0_4 = NrnnMath256.Zero;
+                    var a0_5 = NrnnMath256.Zero;
+                    var a0_6 = NrnnMath256.Zero;
+                    var a0_7 = NrnnMath256.Zero;
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
+                    for (int k = 0; k < 8; k += 8)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
+                        var h0_256 = NrnnMath256.Broadcast(ref h, k);
+                        var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
+                        var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
+                        var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
+                        var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
+                        var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
+                        var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
+                        var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
+                        a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
+                        a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
+                        a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
+                        a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
+                        a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
+                        a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
+                        a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
+                        a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
+                    }
+                    NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
+                }
+            }
+
+            // The cell: h = tanh(·).
+            {
+                NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref z, 0)), ref hOut, 0);
+            }
+        }
+
+        /// <summary>Layer0StepProjected with 256-bit vectors: one register tile of 8 units, 8 accumulators in 8 row set(s).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepProjected256(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            {
+                // Start from the projection zx (and b_hh where zx lacks it).
+                var a0 = NrnnMath256.Load(ref zx, 0);
+                var a0_1 = NrnnMath256.Zero;
+                var a0_2 = NrnnMath256.Zero;
+                var a0_3 = NrnnMath256.Zero;
+                var a0_4 = NrnnMath256.Zero;
+                var a0_5 = NrnnMath256.Zero;
+                var a0_6 = NrnnMath256.Zero;
+                var a0_7 = NrnnMath256.Zero;
+
+                // + W_hh h, the same way.
+                for (int k = 0; k < 8; k += 8)
+                {
+                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                    var h0 = NrnnMath256.Broadcast(ref h, k);
+                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+                }
+
+                // The cell: h = tanh(·).
+                {
+                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
+                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
+                }
+            }
+        }
+
+        /// <summary>Layer0StepProjected with 128-bit vectors: one register tile of 8 units, 8 accumulators in 4 row set(s).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepProjected128(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            {
+                // Start from the projection zx (and b_hh where zx lacks it).
+                var a0 = NrnnMath128.Load(ref zx, 0);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath128.Load(ref zx, 4);
+                var a1_1 = NrnnMath128.Zero;
+                var a1_2 = NrnnMath128.Zero;
+                var a1_3 = NrnnMath128.Zero;
+
+                // + W_hh h, the same way.
+                for (int k = 0; k < 8; k += 4)
+                {
+                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                    var h0 = NrnnMath128.Broadcast(ref h, k);
+                    var h1 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h2 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h3 = NrnnMath128.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
+                    a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
+                    a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
+                    a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
+                    a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
+                    a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
+                }
+
+                // The cell: h = tanh(·).
+                {
+                    var a = (a0 + a0_1) + (a0_2 + a0_3);
+                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 0);
+                }
+                {
+                    var a = (a1 + a1_1) + (a1_2 + a1_3);
+                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 4);
+                }
+            }
+        }
+
+        // ───── Layer 1 step kernels: simple RNN, relu, 8 → 5 ─────
+        //   512-bit: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass
+        //   256-bit: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass
+        //   128-bit: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass
+
+        /// <summary>
+        /// One step of layer 1: <c>x</c> and <c>h</c> to the new <c>h</c>
+        /// at the widest accelerated vector width; <c>hOut</c> may be <c>h</c> itself.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            if (NrnnMath512.IsAccelerated)
+            {
+                Layer1Step512(ref p, ref x, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath256.IsAccelerated)
+            {
+                Layer1Step256(ref p, ref x, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath128.IsAccelerated)
+            {
+                Layer1Step128(ref p, ref x, ref h, ref hOut);
+                return;
+            }
+
+            // No SIMD: the runtime's generic kernel, one element at a time.
+            global::System.Span<float> next = stackalloc float[5];
+            global::NativeRnn.Kernels.StepKernels.SimpleRnn(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 104), 40), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 144), 25), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 169), 5), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 174), 5), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 5), next, global::NativeRnn.Activation.Relu, 64);
+            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 5));
+        }
+
+        /// <summary>Layer1Step with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1Step512(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
+            {
+                {
+                    var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                    var a0_1 = NrnnMath128.Zero;
+                    var a0_2 = NrnnMath128.Zero;
+                    var a0_3 = NrnnMath128.Zero;
+                    var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                    var a1_1 = NrnnMath1.Zero;
+                    var a1_2 = NrnnMath1.Zero;
+                    var a1_3 = NrnnMath1.Zero;
+                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                    for (int k = 0; k < 8; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
+                        var x0_128 = NrnnMath128.Broadcast(ref x, k);
+                        var x0_1 = NrnnMath1.Broadcast(ref x, k);
+                        var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
+                        var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
+                        var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
+                        var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
+                        var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
+                        var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
+                        a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                    for (int k = 0; k < 4; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                }
+            }
+
+            // The cell: h = relu(·).
+            {
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, 0)), ref hOut, 0);
+            }
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
+            }
+        }
+
+        /// <summary>Layer1Step with 256-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1Step256(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
+            {
+                {
+                    var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                    var a0_1 = NrnnMath128.Zero;
+                    var a0_2 = NrnnMath128.Zero;
+                    var a0_3 = NrnnMath128.Zero;
+                    var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                    var a1_1 = NrnnMath1.Zero;
+                    var a1_2 = NrnnMath1.Zero;
+                    var a1_3 = NrnnMath1.Zero;
+                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                    for (int k = 0; k < 8; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
+                        var x0_128 = NrnnMath128.Broadcast(ref x, k);
+                        var x0_1 = NrnnMath1.Broadcast(ref x, k);
+                        var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
+                        var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
+                        var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
+                        var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
+                        var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
+                        var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
+                        a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                    for (int k = 0; k < 4; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                }
+            }
+
+            // The cell: h = relu(·).
+            {
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, 0)), ref hOut, 0);
+            }
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
+            }
+        }
+
+        /// <summary>Layer1Step with 128-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1Step128(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
+            {
+                {
+                    var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                    var a0_1 = NrnnMath128.Zero;
+                    var a0_2 = NrnnMath128.Zero;
+                    var a0_3 = NrnnMath128.Zero;
+                    var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                    var a1_1 = NrnnMath1.Zero;
+                    var a1_2 = NrnnMath1.Zero;
+                    var a1_3 = NrnnMath1.Zero;
+                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                    for (int k = 0; k < 8; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
+                        var x0_128 = NrnnMath128.Broadcast(ref x, k);
+                        var x0_1 = NrnnMath1.Broadcast(ref x, k);
+                        var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
+                        var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
+                        var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
+                        var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
+                        var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
+                        var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
+                        a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                    for (int k = 0; k < 4; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                }
+            }
+
+            // The cell: h = relu(·).
+            for (int u = 0; u < 4; u += 4)
+            {
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, u)), ref hOut, u);
+            }
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
+            }
+        }
+
+        /// <summary>
+        /// One step of layer 1 from its precomputed input projection <c>zx = W_ih x + b_ih + b_hh</c>
+        /// at the widest accelerated vector width; <c>hOut</c> may be <c>h</c> itself.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1StepProjected(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            if (NrnnMath512.IsAccelerated)
+            {
+                Layer1StepProjected512(ref p, ref zx, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath256.IsAccelerated)
+            {
+                Layer1StepProjected256(ref p, ref zx, ref h, ref hOut);
+                return;
+            }
+            if (NrnnMath128.IsAccelerated)
+            {
+                Layer1StepProjected128(ref p, ref zx, ref h, ref hOut);
+                return;
+            }
+
+            // No SIMD: the runtime's generic kernel, one element at a time.
+            global::System.Span<float> next = stackalloc float[5];
+            global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref zx, 5), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 144), 25), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 5), next, global::NativeRnn.Activation.Relu, 64);
+            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 5));
+        }
+
+        /// <summary>Layer1StepProjected with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepProjected512(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = zx + W_hh h, panel by panel.
+            {
+                {
+                    var a0 = NrnnMath128.Load(ref zx, 0);
+                    var a0_1 = NrnnMath128.Zero;
+                    var a0_2 = NrnnMath128.Zero;
+                    var a0_3 = NrnnMath128.Zero;
+                    var a1 = NrnnMath1.Load(ref zx, 4);
+                    var a1_1 = NrnnMath1.Zero;
+                    var a1_2 = NrnnMath1.Zero;
+                    var a1_3 = NrnnMath1.Zero;
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                    for (int k = 0; k < 4; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                }
+            }
+
+            // The cell: h = relu(·).
+            {
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, 0)), ref hOut, 0);
+            }
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
+            }
+        }
+
+        /// <summary>Layer1StepProjected with 256-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepProjected256(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = zx + W_hh h, panel by panel.
+            {
+                {
+                    var a0 = NrnnMath128.Load(ref zx, 0);
+                    var a0_1 = NrnnMath128.Zero;
+                    var a0_2 = NrnnMath128.Zero;
+                    var a0_3 = NrnnMath128.Zero;
+                    var a1 = NrnnMath1.Load(ref zx, 4);
+                    var a1_1 = NrnnMath1.Zero;
+                    var a1_2 = NrnnMath1.Zero;
+                    var a1_3 = NrnnMath1.Zero;
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                    for (int k = 0; k < 4; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                }
+            }
+
+            // The cell: h = relu(·).
+            {
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, 0)), ref hOut, 0);
+            }
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
+            }
+        }
+
+        /// <summary>Layer1StepProjected with 128-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepProjected128(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z = zx + W_hh h, panel by panel.
+            {
+                {
+                    var a0 = NrnnMath128.Load(ref zx, 0);
+                    var a0_1 = NrnnMath128.Zero;
+                    var a0_2 = NrnnMath128.Zero;
+                    var a0_3 = NrnnMath128.Zero;
+                    var a1 = NrnnMath1.Load(ref zx, 4);
+                    var a1_1 = NrnnMath1.Zero;
+                    var a1_2 = NrnnMath1.Zero;
+                    var a1_3 = NrnnMath1.Zero;
+                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                    for (int k = 0; k < 4; k += 4)
+                    {
+                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                    }
+                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                }
+            }
+
+            // The cell: h = relu(·).
+            for (int u = 0; u < 4; u += 4)
+            {
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, u)), ref hOut, u);
+            }
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
             }
         }
 
