@@ -42,6 +42,20 @@ public class ForwardTests
     public void Streaming_step_and_forward_match_reference_in_double(string name)
         => StreamingMatches(Catalog.Double().Single(c => c.Name == name), 1e-12);
 
+    public static IEnumerable<object[]> FloatStepModels() => StepCatalog.Float().Select(c => new object[] { c.Name });
+
+    public static IEnumerable<object[]> DoubleStepModels() => StepCatalog.Double().Select(c => new object[] { c.Name });
+
+    [Theory]
+    [MemberData(nameof(FloatStepModels))]
+    public void Step_kernel_shapes_match_reference(string name)
+        => StreamingMatches(StepCatalog.Float().Single(c => c.Name == name), 2e-5);
+
+    [Theory]
+    [MemberData(nameof(DoubleStepModels))]
+    public void Step_kernel_shapes_match_reference_in_double(string name)
+        => StreamingMatches(StepCatalog.Double().Single(c => c.Name == name), 1e-12);
+
     private static void TrainingForwardMatches<T>(ModelCase<T> modelCase, double tolerance)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -1,0 +1,71 @@
+using System.Collections.Generic;
+using NativeRnn.Tests.Helpers;
+using NativeRnn.Tests.Reference;
+
+namespace NativeRnn.Tests.Models;
+
+// Models shaped to reach every form of the generated step kernels at every vector width (register tiles
+// of one panel, tiles of L1-resident weights, panel streams with full and partial panels and remainders,
+// and the alternating sweep of weights larger than half of L2). Checked by the streaming tests only: they
+// are too large for finite differences.
+
+[RnnModel(InputSize = 16)]
+[Lstm(16)]
+[Gru(16)]
+[SimpleRnn(64)]
+[Dense(3)]
+public partial class StepTilesF;
+
+[RnnModel(InputSize = 16, ElementType = typeof(double))]
+[Lstm(16)]
+[Gru(16)]
+[SimpleRnn(64)]
+[Dense(3)]
+public partial class StepTilesD;
+
+[RnnModel(InputSize = 1)]
+[Lstm(16)]
+[SimpleRnn(16, Activation = Activation.Relu)]
+public partial class StepOneInputF;
+
+[RnnModel(InputSize = 24)]
+[Lstm(64)]
+[Gru(48)]
+[SimpleRnn(80, Activation = Activation.Sigmoid)]
+[Dense(2)]
+public partial class StepPanelsF;
+
+[RnnModel(InputSize = 24, ElementType = typeof(double))]
+[Lstm(64)]
+[Gru(48)]
+[SimpleRnn(80, Activation = Activation.Sigmoid)]
+[Dense(2)]
+public partial class StepPanelsD;
+
+[RnnModel(InputSize = 40)]
+[Gru(192)]
+[Dense(1)]
+public partial class StepSweepF;
+
+/// <summary>The step-kernel test models with their architectures.</summary>
+public static class StepCatalog
+{
+    public static readonly NetworkSpec Tiles = new(16, [new(LayerKind.Lstm, 16), new(LayerKind.Gru, 16), new(LayerKind.SimpleRnn, 64)], 3);
+    public static readonly NetworkSpec OneInput = new(1, [new(LayerKind.Lstm, 16), new(LayerKind.SimpleRnn, 16, Activation.Relu)], 0);
+    public static readonly NetworkSpec Panels = new(24, [new(LayerKind.Lstm, 64), new(LayerKind.Gru, 48), new(LayerKind.SimpleRnn, 80, Activation.Sigmoid)], 2);
+    public static readonly NetworkSpec Sweep = new(40, [new(LayerKind.Gru, 192)], 1);
+
+    public static IEnumerable<ModelCase<float>> Float()
+    {
+        yield return new("StepTilesF", Tiles, seed => new StepTilesF(seed));
+        yield return new("StepOneInputF", OneInput, seed => new StepOneInputF(seed));
+        yield return new("StepPanelsF", Panels, seed => new StepPanelsF(seed));
+        yield return new("StepSweepF", Sweep, seed => new StepSweepF(seed));
+    }
+
+    public static IEnumerable<ModelCase<double>> Double()
+    {
+        yield return new("StepTilesD", Tiles, seed => new StepTilesD(seed));
+        yield return new("StepPanelsD", Panels, seed => new StepPanelsD(seed));
+    }
+}
