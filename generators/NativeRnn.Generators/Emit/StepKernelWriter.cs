@@ -95,8 +95,11 @@ internal sealed class GateGroup
 /// </remarks>
 internal static class StepKernelWriter
 {
-    /// <summary>Independent accumulation chains that hide the FMA latency (4 cycles × 2 per cycle).</summary>
-    private const int MinChains = 8;
+    /// <summary>
+    /// Independent accumulation chains to aim for: FMA latency × throughput (4 cycles × 2 per cycle). More
+    /// row sets measured slower here (LSTM (16, 16) 48 → 115 ns with 16 chains): the JIT then spills.
+    /// </summary>
+    public const int MinChains = 8;
 
     public static IReadOnlyList<GateGroup> Groups(LayerPlan layer) => layer.Kind switch
     {
@@ -422,64 +425,64 @@ internal static class StepKernelWriter
         // recurrent part zh apart, because r multiplies only the recurrent n.
         w.WriteLine($"global::System.Span<{k.T}> buffer = stackalloc {k.T}[{(gru ? (projected ? gh : 2 * gh) : gh)}];");
         w.WriteLine($"ref {k.T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
+        var passes = new List<PanelPass>();
         if (gru)
         {
-            if (projected)
+            w.WriteLine(projected ? $"ref {k.T} zi = ref zx;" : $"ref {k.T} zi = ref z;");
+            w.WriteLine(projected ? $"ref {k.T} zh = ref z;" : $"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
+            if (!projected)
             {
-                w.WriteLine($"ref {k.T} zi = ref zx;");
-                w.WriteLine($"ref {k.T} zh = ref z;");
-            }
-            else
-            {
-                w.WriteLine($"ref {k.T} zi = ref z;");
-                w.WriteLine($"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
-                w.WriteLine();
-                w.WriteLine("// zi = b_ih + W_ih x, panel by panel.");
-                WritePanelProducts(w, k, width, shape, "zi", projected, input: true, recurrent: false);
+                passes.Add(new PanelPass("zi", Input: true, Recurrent: false));
             }
 
+            passes.Add(new PanelPass("zh", Input: false, Recurrent: true));
             w.WriteLine();
-            w.WriteLine("// zh = b_hh + W_hh h, panel by panel.");
-            WritePanelProducts(w, k, width, shape, "zh", projected, input: false, recurrent: true);
+            w.WriteLine(projected
+                ? "// zh = b_hh + W_hh h, panel by panel."
+                : "// zi = b_ih + W_ih x and zh = b_hh + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.");
         }
         else
         {
+            passes.Add(new PanelPass("z", Input: !projected, Recurrent: true));
             w.WriteLine();
             w.WriteLine(projected ? "// z = zx + W_hh h, panel by panel." : "// z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.");
-            WritePanelProducts(w, k, width, shape, "z", projected, input: !projected, recurrent: true);
         }
+
+        WritePanelProducts(w, k, width, passes, projected);
 
         w.WriteLine();
         w.WriteLine($"// The cell: {k.CellText}.");
         WriteCellPass(w, k, width);
     }
 
-    /// <summary>One pass over the panels of the input and/or recurrent weights into <paramref name="destination"/>.</summary>
-    private static void WritePanelProducts(IndentedTextWriter w, KernelContext k, VectorWidth width, StepShape shape, string destination, bool projected, bool input, bool recurrent)
+    /// <summary>What one panel contributes where: the input rows, the recurrent rows, or both, into one buffer.</summary>
+    private sealed record PanelPass(string Destination, bool Input, bool Recurrent);
+
+    /// <summary>Every panel of the weights, each through all <paramref name="passes"/>, in one sweep.</summary>
+    private static void WritePanelProducts(IndentedTextWriter w, KernelContext k, VectorWidth width, List<PanelPass> passes, bool projected)
     {
         int gh = k.Gates * k.H, panel = k.Plan.PanelWidth;
         int fullPanels = gh / panel, partial = gh % panel;
-        if (fullPanels > 0)
+        void Panel(string index, int columns)
         {
-            if (fullPanels == 1)
+            foreach (PanelPass pass in passes)
             {
-                using (w.Block())
-                {
-                    WritePanel(w, k, width, shape, destination, projected, input, recurrent, "0", panel);
-                }
+                WritePanel(w, k, width, pass.Destination, projected, pass.Input, pass.Recurrent, index, columns);
             }
-            else
-            {
-                WriteSweepLoop(w, k, fullPanels, "q", () => WritePanel(w, k, width, shape, destination, projected, input, recurrent, "q", panel));
-            }
+        }
+
+        if (fullPanels > 1)
+        {
+            WriteSweepLoop(w, k, fullPanels, "q", () => Panel("q", panel));
+        }
+        else if (fullPanels == 1)
+        {
+            Panel("0", panel);
         }
 
         if (partial > 0)
         {
-            using (w.Block())
-            {
-                WritePanel(w, k, width, shape, destination, projected, input, recurrent, fullPanels.ToString(CultureInfo.InvariantCulture), partial);
-            }
+            Panel(fullPanels.ToString(CultureInfo.InvariantCulture), partial);
         }
     }
 
@@ -487,7 +490,7 @@ internal static class StepKernelWriter
     /// One panel (<paramref name="columns"/> wide, panel index <paramref name="panel"/>: a constant or the
     /// loop variable) in column groups that fit the register budget; each group reads the panel's rows in order.
     /// </summary>
-    private static void WritePanel(IndentedTextWriter w, KernelContext k, VectorWidth width, StepShape shape, string destination, bool projected, bool input, bool recurrent, string panel, int columns)
+    private static void WritePanel(IndentedTextWriter w, KernelContext k, VectorWidth width, string destination, bool projected, bool input, bool recurrent, string panel, int columns)
     {
         int panelWidth = k.Plan.PanelWidth;
         bool constant = int.TryParse(panel, NumberStyles.None, CultureInfo.InvariantCulture, out int panelIndex);
@@ -510,7 +513,7 @@ internal static class StepKernelWriter
         for (int start = 0; start < slots.Count; start += groupSize)
         {
             var group = slots.Skip(start).Take(groupSize).ToList();
-            int sets = Math.Max(1, Math.Min((MinChains + group.Count - 1) / group.Count, width.Budget / group.Count));
+            int sets = KernelContext.RowSets(group.Count, width);
             if (slots.Count > groupSize)
             {
                 w.WriteLine($"// Columns [{group[0].Offset}, {group[group.Count - 1].Offset + group[group.Count - 1].Width.Lanes}) of the panel.");
@@ -724,8 +727,11 @@ internal sealed class KernelContext
     /// <summary>Weights up to this many bytes stay in L1 (32 KiB of a 48 KiB L1d), so tiles may read panels partially.</summary>
     private const int L1Bytes = 32 * 1024;
 
-    /// <summary>Weights above this many bytes alternate their sweep order (half of a 1 MiB L2).</summary>
-    private const int ZigzagBytes = 512 * 1024;
+    /// <summary>
+    /// Weights above this many bytes (the 48 KiB L1d of current cores) alternate their sweep order, so the
+    /// panels the previous step read last, still in L1 or L2, are read first.
+    /// </summary>
+    private const int ZigzagBytes = 48 * 1024;
 
     public int WeightBytes => Gates * H * (Layer.InputWidth + H) * Plan.ElementSize;
 
@@ -757,6 +763,21 @@ internal sealed class KernelContext
         return Math.Min(panel, gh - start);
     }
 
+    /// <summary>
+    /// Row sets for <paramref name="accumulators"/> accumulators: enough for <see cref="StepKernelWriter.MinChains"/>
+    /// independent chains, as long as the accumulators and one broadcast register per set fit the budget.
+    /// </summary>
+    public static int RowSets(int accumulators, VectorWidth width)
+    {
+        int sets = (StepKernelWriter.MinChains + accumulators - 1) / accumulators;
+        while (sets > 1 && accumulators * sets > width.Budget)
+        {
+            sets--;
+        }
+
+        return Math.Max(1, sets);
+    }
+
     /// <summary>Chooses register tiles where they fit, panels otherwise.</summary>
     public StepShape Choose(VectorWidth width)
     {
@@ -765,7 +786,7 @@ internal sealed class KernelContext
         if (H % lanes == 0)
         {
             int Accumulators(int units) => groups * units / lanes;
-            int Sets(int units) => Math.Max(1, Math.Min((8 + Accumulators(units) - 1) / Accumulators(units), budget / Accumulators(units)));
+            int Sets(int units) => RowSets(Accumulators(units), width);
 
             // Register tiles pay off while the weights are one stream (a single panel) or sit in L1; beyond
             // that the step is bound by streaming weights from L2, which one panel at a time does best

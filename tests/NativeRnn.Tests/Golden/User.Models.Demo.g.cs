@@ -341,45 +341,43 @@ namespace User.Models
 
             // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
+                var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
+                var a0_1 = NrnnMath256.Zero;
+                var a0_2 = NrnnMath256.Zero;
+                var a0_3 = NrnnMath256.Zero;
+                var a0_4 = NrnnMath256.Zero;
+                var a0_5 = NrnnMath256.Zero;
+                var a0_6 = NrnnMath256.Zero;
+                var a0_7 = NrnnMath256.Zero;
+                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 0);
+                var xr0_256 = NrnnMath256.Broadcast(ref x, 0);
+                a0 = NrnnMath256.Fma(xr0_256, NrnnMath256.Load(ref wihPanel, 0), a0);
+                var xr1_256 = NrnnMath256.Broadcast(ref x, 1);
+                a0_1 = NrnnMath256.Fma(xr1_256, NrnnMath256.Load(ref wihPanel, 8), a0_1);
+                var xr2_256 = NrnnMath256.Broadcast(ref x, 2);
+                a0_2 = NrnnMath256.Fma(xr2_256, NrnnMath256.Load(ref wihPanel, 16), a0_2);
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
+                for (int k = 0; k < 8; k += 8)
                 {
-                    var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
-                    var a0_1 = NrnnMath256.Zero;
-                    var a0_2 = NrnnMath256.Zero;
-                    var a0_3 = NrnnMath256.Zero;
-                    var a0_4 = NrnnMath256.Zero;
-                    var a0_5 = NrnnMath256.Zero;
-                    var a0_6 = NrnnMath256.Zero;
-                    var a0_7 = NrnnMath256.Zero;
-                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 0);
-                    var xr0_256 = NrnnMath256.Broadcast(ref x, 0);
-                    a0 = NrnnMath256.Fma(xr0_256, NrnnMath256.Load(ref wihPanel, 0), a0);
-                    var xr1_256 = NrnnMath256.Broadcast(ref x, 1);
-                    a0_1 = NrnnMath256.Fma(xr1_256, NrnnMath256.Load(ref wihPanel, 8), a0_1);
-                    var xr2_256 = NrnnMath256.Broadcast(ref x, 2);
-                    a0_2 = NrnnMath256.Fma(xr2_256, NrnnMath256.Load(ref wihPanel, 16), a0_2);
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
-                    for (int k = 0; k < 8; k += 8)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
-                        var h0_256 = NrnnMath256.Broadcast(ref h, k);
-                        var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
-                        var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
-                        var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
-                        var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
-                        var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
-                        var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
-                        var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
-                        a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
-                        a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
-                        a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
-                        a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
-                        a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
-                        a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
-                        a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
-                        a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
-                    }
-                    NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
+                    var h0_256 = NrnnMath256.Broadcast(ref h, k);
+                    var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
+                    var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
+                    var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
+                    var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
+                    var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
+                    var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
+                    var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
+                    a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
+                    a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
+                    a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
+                    a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
+                    a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
+                    a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
+                    a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
+                    a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
                 }
+                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
             }
 
             // The cell: h = tanh(·).
@@ -535,38 +533,36 @@ namespace User.Models
 
             // z = zx + W_hh h, panel by panel.
             {
+                var a0 = NrnnMath256.Load(ref zx, 0);
+                var a0_1 = NrnnMath256.Zero;
+                var a0_2 = NrnnMath256.Zero;
+                var a0_3 = NrnnMath256.Zero;
+                var a0_4 = NrnnMath256.Zero;
+                var a0_5 = NrnnMath256.Zero;
+                var a0_6 = NrnnMath256.Zero;
+                var a0_7 = NrnnMath256.Zero;
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
+                for (int k = 0; k < 8; k += 8)
                 {
-                    var a0 = NrnnMath256.Load(ref zx, 0);
-                    var a0_1 = NrnnMath256.Zero;
-                    var a0_2 = NrnnMath256.Zero;
-                    var a0_3 = NrnnMath256.Zero;
-                    var a0_4 = NrnnMath256.Zero;
-                    var a0_5 = NrnnMath256.Zero;
-                    var a0_6 = NrnnMath256.Zero;
-                    var a0_7 = NrnnMath256.Zero;
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
-                    for (int k = 0; k < 8; k += 8)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
-                        var h0_256 = NrnnMath256.Broadcast(ref h, k);
-                        var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
-                        var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
-                        var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
-                        var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
-                        var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
-                        var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
-                        var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
-                        a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
-                        a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
-                        a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
-                        a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
-                        a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
-                        a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
-                        a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
-                        a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
-                    }
-                    NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
+                    var h0_256 = NrnnMath256.Broadcast(ref h, k);
+                    var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
+                    var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
+                    var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
+                    var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
+                    var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
+                    var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
+                    var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
+                    a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
+                    a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
+                    a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
+                    a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
+                    a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
+                    a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
+                    a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
+                    a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
                 }
+                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
             }
 
             // The cell: h = tanh(·).
@@ -708,64 +704,62 @@ namespace User.Models
 
             // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
+                var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                var a1_1 = NrnnMath1.Zero;
+                var a1_2 = NrnnMath1.Zero;
+                var a1_3 = NrnnMath1.Zero;
+                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                for (int k = 0; k < 8; k += 4)
                 {
-                    var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
-                    var a0_1 = NrnnMath128.Zero;
-                    var a0_2 = NrnnMath128.Zero;
-                    var a0_3 = NrnnMath128.Zero;
-                    var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
-                    var a1_1 = NrnnMath1.Zero;
-                    var a1_2 = NrnnMath1.Zero;
-                    var a1_3 = NrnnMath1.Zero;
-                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
-                    for (int k = 0; k < 8; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
-                        var x0_128 = NrnnMath128.Broadcast(ref x, k);
-                        var x0_1 = NrnnMath1.Broadcast(ref x, k);
-                        var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
-                        var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
-                        var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
-                        var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
-                        var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
-                        var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
-                        a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
-                    for (int k = 0; k < 4; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
-                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
-                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
-                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
-                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
-                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
-                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
-                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
-                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
-                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
-                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
-                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
-                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
-                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
-                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                    ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
+                    var x0_128 = NrnnMath128.Broadcast(ref x, k);
+                    var x0_1 = NrnnMath1.Broadcast(ref x, k);
+                    var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
+                    var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
+                    var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
+                    var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
+                    var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
+                    var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
+                    a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                for (int k = 0; k < 4; k += 4)
+                {
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                    var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                    var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                    var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                    var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                    var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                    var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                }
+                var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
             }
 
             // The cell: h = relu(·).
@@ -786,64 +780,62 @@ namespace User.Models
 
             // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
+                var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                var a1_1 = NrnnMath1.Zero;
+                var a1_2 = NrnnMath1.Zero;
+                var a1_3 = NrnnMath1.Zero;
+                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                for (int k = 0; k < 8; k += 4)
                 {
-                    var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
-                    var a0_1 = NrnnMath128.Zero;
-                    var a0_2 = NrnnMath128.Zero;
-                    var a0_3 = NrnnMath128.Zero;
-                    var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
-                    var a1_1 = NrnnMath1.Zero;
-                    var a1_2 = NrnnMath1.Zero;
-                    var a1_3 = NrnnMath1.Zero;
-                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
-                    for (int k = 0; k < 8; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
-                        var x0_128 = NrnnMath128.Broadcast(ref x, k);
-                        var x0_1 = NrnnMath1.Broadcast(ref x, k);
-                        var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
-                        var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
-                        var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
-                        var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
-                        var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
-                        var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
-                        a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
-                    for (int k = 0; k < 4; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
-                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
-                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
-                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
-                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
-                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
-                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
-                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
-                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
-                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
-                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
-                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
-                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
-                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
-                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                    ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
+                    var x0_128 = NrnnMath128.Broadcast(ref x, k);
+                    var x0_1 = NrnnMath1.Broadcast(ref x, k);
+                    var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
+                    var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
+                    var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
+                    var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
+                    var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
+                    var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
+                    a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                for (int k = 0; k < 4; k += 4)
+                {
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                    var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                    var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                    var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                    var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                    var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                    var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                }
+                var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
             }
 
             // The cell: h = relu(·).
@@ -864,64 +856,62 @@ namespace User.Models
 
             // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
+                var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                var a1_1 = NrnnMath1.Zero;
+                var a1_2 = NrnnMath1.Zero;
+                var a1_3 = NrnnMath1.Zero;
+                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                for (int k = 0; k < 8; k += 4)
                 {
-                    var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
-                    var a0_1 = NrnnMath128.Zero;
-                    var a0_2 = NrnnMath128.Zero;
-                    var a0_3 = NrnnMath128.Zero;
-                    var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
-                    var a1_1 = NrnnMath1.Zero;
-                    var a1_2 = NrnnMath1.Zero;
-                    var a1_3 = NrnnMath1.Zero;
-                    ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
-                    for (int k = 0; k < 8; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
-                        var x0_128 = NrnnMath128.Broadcast(ref x, k);
-                        var x0_1 = NrnnMath1.Broadcast(ref x, k);
-                        var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
-                        var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
-                        var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
-                        var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
-                        var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
-                        var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
-                        a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
-                    for (int k = 0; k < 4; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
-                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
-                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
-                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
-                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
-                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
-                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
-                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
-                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
-                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
-                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
-                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
-                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
-                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
-                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                    ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
+                    var x0_128 = NrnnMath128.Broadcast(ref x, k);
+                    var x0_1 = NrnnMath1.Broadcast(ref x, k);
+                    var x1_128 = NrnnMath128.Broadcast(ref x, k + 1);
+                    var x1_1 = NrnnMath1.Broadcast(ref x, k + 1);
+                    var x2_128 = NrnnMath128.Broadcast(ref x, k + 2);
+                    var x2_1 = NrnnMath1.Broadcast(ref x, k + 2);
+                    var x3_128 = NrnnMath128.Broadcast(ref x, k + 3);
+                    var x3_1 = NrnnMath1.Broadcast(ref x, k + 3);
+                    a0 = NrnnMath128.Fma(x0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(x0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(x1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(x1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(x2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(x2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                for (int k = 0; k < 4; k += 4)
+                {
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                    var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                    var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                    var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                    var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                    var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                    var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
+                }
+                var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
             }
 
             // The cell: h = relu(·).
@@ -972,43 +962,41 @@ namespace User.Models
 
             // z = zx + W_hh h, panel by panel.
             {
+                var a0 = NrnnMath128.Load(ref zx, 0);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath1.Load(ref zx, 4);
+                var a1_1 = NrnnMath1.Zero;
+                var a1_2 = NrnnMath1.Zero;
+                var a1_3 = NrnnMath1.Zero;
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                for (int k = 0; k < 4; k += 4)
                 {
-                    var a0 = NrnnMath128.Load(ref zx, 0);
-                    var a0_1 = NrnnMath128.Zero;
-                    var a0_2 = NrnnMath128.Zero;
-                    var a0_3 = NrnnMath128.Zero;
-                    var a1 = NrnnMath1.Load(ref zx, 4);
-                    var a1_1 = NrnnMath1.Zero;
-                    var a1_2 = NrnnMath1.Zero;
-                    var a1_3 = NrnnMath1.Zero;
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
-                    for (int k = 0; k < 4; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
-                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
-                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
-                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
-                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
-                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
-                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
-                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
-                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
-                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
-                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
-                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
-                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
-                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
-                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                    var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                    var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                    var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                    var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                    var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                    var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
+                var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
             }
 
             // The cell: h = relu(·).
@@ -1029,43 +1017,41 @@ namespace User.Models
 
             // z = zx + W_hh h, panel by panel.
             {
+                var a0 = NrnnMath128.Load(ref zx, 0);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath1.Load(ref zx, 4);
+                var a1_1 = NrnnMath1.Zero;
+                var a1_2 = NrnnMath1.Zero;
+                var a1_3 = NrnnMath1.Zero;
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                for (int k = 0; k < 4; k += 4)
                 {
-                    var a0 = NrnnMath128.Load(ref zx, 0);
-                    var a0_1 = NrnnMath128.Zero;
-                    var a0_2 = NrnnMath128.Zero;
-                    var a0_3 = NrnnMath128.Zero;
-                    var a1 = NrnnMath1.Load(ref zx, 4);
-                    var a1_1 = NrnnMath1.Zero;
-                    var a1_2 = NrnnMath1.Zero;
-                    var a1_3 = NrnnMath1.Zero;
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
-                    for (int k = 0; k < 4; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
-                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
-                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
-                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
-                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
-                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
-                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
-                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
-                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
-                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
-                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
-                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
-                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
-                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
-                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                    var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                    var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                    var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                    var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                    var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                    var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
+                var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
             }
 
             // The cell: h = relu(·).
@@ -1086,43 +1072,41 @@ namespace User.Models
 
             // z = zx + W_hh h, panel by panel.
             {
+                var a0 = NrnnMath128.Load(ref zx, 0);
+                var a0_1 = NrnnMath128.Zero;
+                var a0_2 = NrnnMath128.Zero;
+                var a0_3 = NrnnMath128.Zero;
+                var a1 = NrnnMath1.Load(ref zx, 4);
+                var a1_1 = NrnnMath1.Zero;
+                var a1_2 = NrnnMath1.Zero;
+                var a1_3 = NrnnMath1.Zero;
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                for (int k = 0; k < 4; k += 4)
                 {
-                    var a0 = NrnnMath128.Load(ref zx, 0);
-                    var a0_1 = NrnnMath128.Zero;
-                    var a0_2 = NrnnMath128.Zero;
-                    var a0_3 = NrnnMath128.Zero;
-                    var a1 = NrnnMath1.Load(ref zx, 4);
-                    var a1_1 = NrnnMath1.Zero;
-                    var a1_2 = NrnnMath1.Zero;
-                    var a1_3 = NrnnMath1.Zero;
-                    ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
-                    for (int k = 0; k < 4; k += 4)
-                    {
-                        ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
-                        var h0_128 = NrnnMath128.Broadcast(ref h, k);
-                        var h0_1 = NrnnMath1.Broadcast(ref h, k);
-                        var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
-                        var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
-                        var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
-                        var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
-                        var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
-                        var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
-                        a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
-                        a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
-                        a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
-                        a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
-                        a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
-                        a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
-                        a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
-                        a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
-                    }
-                    var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
-                    var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
-                    a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
-                    a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
-                    NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
-                    NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
+                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
+                    var h0_128 = NrnnMath128.Broadcast(ref h, k);
+                    var h0_1 = NrnnMath1.Broadcast(ref h, k);
+                    var h1_128 = NrnnMath128.Broadcast(ref h, k + 1);
+                    var h1_1 = NrnnMath1.Broadcast(ref h, k + 1);
+                    var h2_128 = NrnnMath128.Broadcast(ref h, k + 2);
+                    var h2_1 = NrnnMath1.Broadcast(ref h, k + 2);
+                    var h3_128 = NrnnMath128.Broadcast(ref h, k + 3);
+                    var h3_1 = NrnnMath1.Broadcast(ref h, k + 3);
+                    a0 = NrnnMath128.Fma(h0_128, NrnnMath128.Load(ref row, 0), a0);
+                    a1 = NrnnMath1.Fma(h0_1, NrnnMath1.Load(ref row, 4), a1);
+                    a0_1 = NrnnMath128.Fma(h1_128, NrnnMath128.Load(ref row, 5), a0_1);
+                    a1_1 = NrnnMath1.Fma(h1_1, NrnnMath1.Load(ref row, 9), a1_1);
+                    a0_2 = NrnnMath128.Fma(h2_128, NrnnMath128.Load(ref row, 10), a0_2);
+                    a1_2 = NrnnMath1.Fma(h2_1, NrnnMath1.Load(ref row, 14), a1_2);
+                    a0_3 = NrnnMath128.Fma(h3_128, NrnnMath128.Load(ref row, 15), a0_3);
+                    a1_3 = NrnnMath1.Fma(h3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
+                var hr4_128 = NrnnMath128.Broadcast(ref h, 4);
+                var hr4_1 = NrnnMath1.Broadcast(ref h, 4);
+                a0 = NrnnMath128.Fma(hr4_128, NrnnMath128.Load(ref whhPanel, 20), a0);
+                a1 = NrnnMath1.Fma(hr4_1, NrnnMath1.Load(ref whhPanel, 24), a1);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref z, 0);
+                NrnnMath1.Store((a1 + a1_1) + (a1_2 + a1_3), ref z, 4);
             }
 
             // The cell: h = relu(·).
