@@ -307,23 +307,51 @@ internal static class StepKernelWriter
         w.WriteLine($"// + W_hh h, the same way.");
         WriteRows(w, k, width, tiles, k.RecurrentMatrix, "h", group => group.Recurrent, tile);
 
-        // The cell, on the registers.
         w.WriteLine();
-        w.WriteLine($"// The cell: {k.CellText}.");
+        if (RegisterCells(width))
+        {
+            // The cell, on the registers.
+            w.WriteLine($"// The cell: {k.CellText}.");
+            for (int v = 0; v < vectors; v++)
+            {
+                using (w.Block())
+                {
+                    foreach (GateGroup group in k.Groups)
+                    {
+                        w.WriteLine($"var {group.Name} = {Sum(RowSetTerms(group, v, sets))};");
+                    }
+
+                    k.WriteCell(w, m, At(v * lanes), hNew);
+                }
+            }
+
+            return;
+        }
+
+        // With 16 vector registers the activations' constants would push the accumulators out of them;
+        // park the gate sums on the stack and run the cell as passes of one activation each.
+        w.WriteLine($"// The gate sums to a stack buffer [{string.Join(" ", k.Groups.Select(g => g.Name))}] × {u} units, then the cell: {k.CellText}.");
+        w.WriteLine($"global::System.Span<{k.T}> gates = stackalloc {k.T}[{k.Groups.Count * u}];");
+        w.WriteLine($"ref {k.T} sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);");
         for (int v = 0; v < vectors; v++)
         {
-            using (w.Block())
+            for (int g = 0; g < k.Groups.Count; g++)
             {
-                foreach (GateGroup group in k.Groups)
-                {
-                    var terms = new List<string> { $"{group.Name}{v}" };
-                    terms.AddRange(Enumerable.Range(1, sets - 1).Select(r => $"{group.Name}{v}_{r}"));
-                    w.WriteLine($"var {group.Name} = {Sum(terms)};");
-                }
-
-                k.WriteCell(w, m, At(v * lanes), hNew);
+                w.WriteLine($"{m}.Store({Sum(RowSetTerms(k.Groups[g], v, sets))}, ref sums, {(g * u) + (v * lanes)});");
             }
         }
+
+        WriteSplitCell(w, k, width, "sums", u, unit0, hNew, null);
+    }
+
+    /// <summary>Whether cells run on the accumulator registers: with AVX-512's 32 registers (and constants as broadcast memory operands) they fit.</summary>
+    private static bool RegisterCells(VectorWidth width) => width.Bits == 512;
+
+    private static List<string> RowSetTerms(GateGroup group, int vector, int sets)
+    {
+        var terms = new List<string> { $"{group.Name}{vector}" };
+        terms.AddRange(Enumerable.Range(1, sets - 1).Select(r => $"{group.Name}{vector}_{r}"));
+        return terms;
     }
 
     /// <summary>Adds tree-wise, so the row sets' sums meet in log₂ steps.</summary>
@@ -452,7 +480,96 @@ internal static class StepKernelWriter
 
         w.WriteLine();
         w.WriteLine($"// The cell: {k.CellText}.");
-        WriteCellPass(w, k, width);
+        if (RegisterCells(width))
+        {
+            WriteCellPass(w, k, width);
+        }
+        else
+        {
+            WriteSplitCell(w, k, width, gru ? "zh" : "z", k.H, "0", "hOut", gru ? "zi" : null);
+        }
+    }
+
+    /// <summary>
+    /// The cell as passes of one activation each over a buffer of gate sums (<paramref name="stride"/> apart,
+    /// gate block after gate block): with 16 vector registers, one activation's constants and its working
+    /// values fit, where a whole cell's would spill. <paramref name="input"/> is a GRU's input-side buffer
+    /// for the panel path (its <paramref name="sums"/> then hold the recurrent side); null when the sums are
+    /// [r z nx nh] of a tile.
+    /// </summary>
+    private static void WriteSplitCell(IndentedTextWriter w, KernelContext k, VectorWidth width, string sums, int stride, string unit0, string hNew, string? input)
+    {
+        string U(string v) => KernelContext.Plus(unit0, 0) == "0" ? v : $"{unit0} + {v}";
+        string At(int block, string v) => block == 0 ? v : $"{v} + {block * stride}";
+        switch (k.Layer.Kind)
+        {
+            case LayerKind.Lstm:
+                WriteRegion(w, k, width, 2 * stride, (m, v) => w.WriteLine($"{m}.Store({m}.Sigmoid({m}.Load(ref {sums}, {v})), ref {sums}, {v});"));
+                WriteRegion(w, k, width, stride, (m, v) => w.WriteLine($"{m}.Store({m}.Sigmoid({m}.Load(ref {sums}, {At(3, v)})), ref {sums}, {At(3, v)});"));
+                WriteRegion(w, k, width, stride, (m, v) => w.WriteLine($"{m}.Store({m}.Tanh({m}.Load(ref {sums}, {At(2, v)})), ref {sums}, {At(2, v)});"));
+                WriteRegion(w, k, width, stride, (m, v) =>
+                {
+                    w.WriteLine($"var cNew = {m}.Fma({m}.Load(ref {sums}, {At(1, v)}), {m}.Load(ref c, {U(v)}), {m}.Load(ref {sums}, {v}) * {m}.Load(ref {sums}, {At(2, v)}));");
+                    w.WriteLine($"{m}.Store(cNew, ref c, {U(v)});");
+                    w.WriteLine($"{m}.Store({m}.Load(ref {sums}, {At(3, v)}) * {m}.Tanh(cNew), ref {hNew}, {U(v)});");
+                });
+                break;
+            case LayerKind.Gru when input is not null:
+                // Panels: r, z = σ(zi + zh) into zh; then n = tanh(zi_n + r ⊙ zh_n).
+                WriteRegion(w, k, width, 2 * stride, (m, v) => w.WriteLine($"{m}.Store({m}.Sigmoid({m}.Load(ref {input}, {v}) + {m}.Load(ref {sums}, {v})), ref {sums}, {v});"));
+                WriteRegion(w, k, width, stride, (m, v) =>
+                {
+                    w.WriteLine($"var n = {m}.Tanh({m}.Fma({m}.Load(ref {sums}, {v}), {m}.Load(ref {sums}, {At(2, v)}), {m}.Load(ref {input}, {At(2, v)})));");
+                    w.WriteLine($"{m}.Store({m}.Fma({m}.Load(ref {sums}, {At(1, v)}), {m}.Load(ref h, {U(v)}) - n, n), ref {hNew}, {U(v)});");
+                });
+                break;
+            case LayerKind.Gru:
+                // Tile sums [r z nx nh]: r, z = σ in place; then n = tanh(nx + r ⊙ nh).
+                WriteRegion(w, k, width, 2 * stride, (m, v) => w.WriteLine($"{m}.Store({m}.Sigmoid({m}.Load(ref {sums}, {v})), ref {sums}, {v});"));
+                WriteRegion(w, k, width, stride, (m, v) =>
+                {
+                    w.WriteLine($"var n = {m}.Tanh({m}.Fma({m}.Load(ref {sums}, {v}), {m}.Load(ref {sums}, {At(3, v)}), {m}.Load(ref {sums}, {At(2, v)})));");
+                    w.WriteLine($"{m}.Store({m}.Fma({m}.Load(ref {sums}, {At(1, v)}), {m}.Load(ref h, {U(v)}) - n, n), ref {hNew}, {U(v)});");
+                });
+                break;
+            default:
+                WriteRegion(w, k, width, stride, (m, v) => w.WriteLine($"{m}.Store({m}.{k.ActivationName}({m}.Load(ref {sums}, {v})), ref {hNew}, {U(v)});"));
+                break;
+        }
+    }
+
+    /// <summary>A loop over <paramref name="count"/> elements in full vectors, then narrower ones for the remainder.</summary>
+    private static void WriteRegion(IndentedTextWriter w, KernelContext k, VectorWidth width, int count, Action<string, string> body)
+    {
+        int lanes = width.Lanes, full = count - (count % lanes);
+        if (full > lanes)
+        {
+            using (w.Block($"for (int v = 0; v < {full}; v += {lanes})"))
+            {
+                body(width.Math, "v");
+            }
+        }
+        else if (full == lanes)
+        {
+            using (w.Block())
+            {
+                body(width.Math, "0");
+            }
+        }
+
+        int offset = full;
+        foreach (VectorWidth narrower in width.AndNarrower(k.Plan.ElementSize).Skip(1))
+        {
+            while (offset + narrower.Lanes <= count)
+            {
+                using (w.Block())
+                {
+                    body(narrower.Math, offset.ToString(CultureInfo.InvariantCulture));
+                }
+
+                offset += narrower.Lanes;
+            }
+        }
     }
 
     /// <summary>What one panel contributes where: the input rows, the recurrent rows, or both, into one buffer.</summary>
@@ -861,7 +978,7 @@ internal sealed class KernelContext
         _ => $"h = {Layer.Info.Activation.ToString().ToLowerInvariant()}(·)",
     };
 
-    private string Activation => Layer.Info.Activation switch
+    public string ActivationName => Layer.Info.Activation switch
     {
         ActivationKind.Relu => "Relu",
         ActivationKind.Sigmoid => "Sigmoid",
@@ -883,7 +1000,7 @@ internal sealed class KernelContext
                 w.WriteLine($"{m}.Store({m}.Fma({m}.Sigmoid(z), {m}.Load(ref h, {unit}) - n, n), ref {hNew}, {unit});");
                 break;
             default:
-                w.WriteLine($"{m}.Store({m}.{Activation}(a), ref {hNew}, {unit});");
+                w.WriteLine($"{m}.Store({m}.{ActivationName}(a), ref {hNew}, {unit});");
                 break;
         }
     }
@@ -910,7 +1027,7 @@ internal sealed class KernelContext
                 w.WriteLine($"{m}.Store({m}.Fma(zg, {m}.Load(ref h, {unit}) - n, n), ref hOut, {unit});");
                 break;
             default:
-                w.WriteLine($"{m}.Store({m}.{Activation}({m}.Load(ref z, {unit})), ref hOut, {unit});");
+                w.WriteLine($"{m}.Store({m}.{ActivationName}({m}.Load(ref z, {unit})), ref hOut, {unit});");
                 break;
         }
     }

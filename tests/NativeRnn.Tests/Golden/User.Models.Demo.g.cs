@@ -431,10 +431,12 @@ namespace User.Models
                     a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
                 }
 
-                // The cell: h = tanh(·).
+                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+                global::System.Span<float> gates = stackalloc float[8];
+                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref sums, 0);
                 {
-                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
-                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
+                    NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref sums, 0)), ref hOut, 0);
                 }
             }
         }
@@ -483,14 +485,14 @@ namespace User.Models
                     a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
                 }
 
-                // The cell: h = tanh(·).
+                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+                global::System.Span<float> gates = stackalloc float[8];
+                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref sums, 0);
+                NrnnMath128.Store((a1 + a1_1) + (a1_2 + a1_3), ref sums, 4);
+                for (int v = 0; v < 8; v += 4)
                 {
-                    var a = (a0 + a0_1) + (a0_2 + a0_3);
-                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 0);
-                }
-                {
-                    var a = (a1 + a1_1) + (a1_2 + a1_3);
-                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 4);
+                    NrnnMath128.Store(NrnnMath128.Tanh(NrnnMath128.Load(ref sums, v)), ref hOut, v);
                 }
             }
         }
@@ -608,10 +610,12 @@ namespace User.Models
                     a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
                 }
 
-                // The cell: h = tanh(·).
+                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+                global::System.Span<float> gates = stackalloc float[8];
+                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref sums, 0);
                 {
-                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
-                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
+                    NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref sums, 0)), ref hOut, 0);
                 }
             }
         }
@@ -649,14 +653,14 @@ namespace User.Models
                     a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
                 }
 
-                // The cell: h = tanh(·).
+                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+                global::System.Span<float> gates = stackalloc float[8];
+                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref sums, 0);
+                NrnnMath128.Store((a1 + a1_1) + (a1_2 + a1_3), ref sums, 4);
+                for (int v = 0; v < 8; v += 4)
                 {
-                    var a = (a0 + a0_1) + (a0_2 + a0_3);
-                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 0);
-                }
-                {
-                    var a = (a1 + a1_1) + (a1_2 + a1_3);
-                    NrnnMath128.Store(NrnnMath128.Tanh(a), ref hOut, 4);
+                    NrnnMath128.Store(NrnnMath128.Tanh(NrnnMath128.Load(ref sums, v)), ref hOut, v);
                 }
             }
         }
@@ -915,9 +919,8 @@ namespace User.Models
             }
 
             // The cell: h = relu(·).
-            for (int u = 0; u < 4; u += 4)
             {
-                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, u)), ref hOut, u);
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, 0)), ref hOut, 0);
             }
             {
                 NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
@@ -1110,9 +1113,8 @@ namespace User.Models
             }
 
             // The cell: h = relu(·).
-            for (int u = 0; u < 4; u += 4)
             {
-                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, u)), ref hOut, u);
+                NrnnMath128.Store(NrnnMath128.Relu(NrnnMath128.Load(ref z, 0)), ref hOut, 0);
             }
             {
                 NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
