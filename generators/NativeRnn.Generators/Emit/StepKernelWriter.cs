@@ -974,7 +974,7 @@ internal sealed class KernelContext
     public string CellText => Layer.Kind switch
     {
         LayerKind.Lstm => "i, f, o = σ(·), g = tanh(·); c = f ⊙ c + i ⊙ g; h = o ⊙ tanh(c)",
-        LayerKind.Gru => "r, z = σ(·); n = tanh(nx + r ⊙ nh); h = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)",
+        LayerKind.Gru => "r, z = σ(·); n = tanh(nx + r ⊙ nh); h = (1 − z) ⊙ n + z ⊙ h",
         _ => $"h = {Layer.Info.Activation.ToString().ToLowerInvariant()}(·)",
     };
 
@@ -996,8 +996,10 @@ internal sealed class KernelContext
                 w.WriteLine($"{m}.Store({m}.Sigmoid(o) * {m}.Tanh(cNew), ref {hNew}, {unit});");
                 break;
             case LayerKind.Gru:
+                // (1 − z) and z ⊙ h are ready before n, so only one multiply-add follows the tanh.
+                w.WriteLine($"var zg = {m}.Sigmoid(z);");
                 w.WriteLine($"var n = {m}.Tanh({m}.Fma({m}.Sigmoid(r), nh, nx));");
-                w.WriteLine($"{m}.Store({m}.Fma({m}.Sigmoid(z), {m}.Load(ref h, {unit}) - n, n), ref {hNew}, {unit});");
+                w.WriteLine($"{m}.Store({m}.Fma(n, {m}.One - zg, zg * {m}.Load(ref h, {unit})), ref {hNew}, {unit});");
                 break;
             default:
                 w.WriteLine($"{m}.Store({m}.{ActivationName}(a), ref {hNew}, {unit});");

@@ -23,6 +23,9 @@ public static class StepMath512<T>
     /// <summary>All lanes zero.</summary>
     public static Vector512<T> Zero => Vector512<T>.Zero;
 
+    /// <summary>All lanes one.</summary>
+    public static Vector512<T> One => Vector512<T>.One;
+
     /// <summary>Loads the vector at <paramref name="source"/> + <paramref name="offset"/>.</summary>
     /// <param name="source">The base element.</param>
     /// <param name="offset">Elements past <paramref name="source"/>.</param>
@@ -82,6 +85,9 @@ public static class StepMath256<T>
 
     /// <summary>All lanes zero.</summary>
     public static Vector256<T> Zero => Vector256<T>.Zero;
+
+    /// <summary>All lanes one.</summary>
+    public static Vector256<T> One => Vector256<T>.One;
 
     /// <summary>Loads the vector at <paramref name="source"/> + <paramref name="offset"/>.</summary>
     /// <param name="source">The base element.</param>
@@ -143,6 +149,9 @@ public static class StepMath128<T>
     /// <summary>All lanes zero.</summary>
     public static Vector128<T> Zero => Vector128<T>.Zero;
 
+    /// <summary>All lanes one.</summary>
+    public static Vector128<T> One => Vector128<T>.One;
+
     /// <summary>Loads the vector at <paramref name="source"/> + <paramref name="offset"/>.</summary>
     /// <param name="source">The base element.</param>
     /// <param name="offset">Elements past <paramref name="source"/>.</param>
@@ -199,6 +208,9 @@ public static class StepMath1<T>
 {
     /// <summary>Zero.</summary>
     public static T Zero => T.Zero;
+
+    /// <summary>One.</summary>
+    public static T One => T.One;
 
     /// <summary>The element at <paramref name="source"/> + <paramref name="offset"/>.</summary>
     /// <param name="source">The base element.</param>
