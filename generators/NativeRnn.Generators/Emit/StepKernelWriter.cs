@@ -209,9 +209,11 @@ internal static class StepKernelWriter
 
     // ─────────────────────────── Register tiles ───────────────────────────
 
-    private static void WriteTiles(IndentedTextWriter w, KernelContext k, VectorWidth width, StepShape shape, bool projected)
+    private static void WriteTiles(IndentedTextWriter w, KernelContext k, VectorWidth kernelWidth, StepShape shape, bool projected)
     {
         TilePlan tiles = shape.Tiles!;
+        VectorWidth width = shape.TileWidth;
+        bool registerCells = RegisterCells(kernelWidth);
         string m = width.Math;
         bool temp = tiles.Count > 1;
         string hNew = "hOut";
@@ -225,7 +227,7 @@ internal static class StepKernelWriter
 
         if (tiles.Loop)
         {
-            WriteSweepLoop(w, k, tiles.Count, "t", () => WriteTile(w, k, width, tiles, projected, "t", hNew));
+            WriteSweepLoop(w, k, tiles.Count, "t", () => WriteTile(w, k, width, registerCells, tiles, projected, "t", hNew));
         }
         else
         {
@@ -238,7 +240,7 @@ internal static class StepKernelWriter
 
                 using (w.Block())
                 {
-                    WriteTile(w, k, width, tiles, projected, t.ToString(CultureInfo.InvariantCulture), hNew);
+                    WriteTile(w, k, width, registerCells, tiles, projected, t.ToString(CultureInfo.InvariantCulture), hNew);
                 }
             }
         }
@@ -273,7 +275,7 @@ internal static class StepKernelWriter
     /// One tile: units <c>[tile·U, tile·U + U)</c>, where <paramref name="tile"/> is a constant or the loop
     /// variable. Accumulator <c>{gate}{v}_{r}</c> holds vector v of the gate block for row set r.
     /// </summary>
-    private static void WriteTile(IndentedTextWriter w, KernelContext k, VectorWidth width, TilePlan tiles, bool projected, string tile, string hNew)
+    private static void WriteTile(IndentedTextWriter w, KernelContext k, VectorWidth width, bool registerCells, TilePlan tiles, bool projected, string tile, string hNew)
     {
         string m = width.Math;
         int u = tiles.Units, lanes = width.Lanes, vectors = u / lanes, sets = tiles.RowSets;
@@ -308,7 +310,7 @@ internal static class StepKernelWriter
         WriteRows(w, k, width, tiles, k.RecurrentMatrix, "h", group => group.Recurrent, tile);
 
         w.WriteLine();
-        if (RegisterCells(width))
+        if (registerCells)
         {
             // The cell, on the registers.
             w.WriteLine($"// The cell: {k.CellText}.");
@@ -795,19 +797,27 @@ internal sealed class TilePlan
 /// <summary>The shape of a kernel at one width: register tiles, or (when <see cref="Tiles"/> is null) panels and a cell pass.</summary>
 internal sealed class StepShape
 {
-    public StepShape(TilePlan? tiles, int accumulators)
+    public StepShape(TilePlan? tiles, int accumulators, VectorWidth tileWidth, VectorWidth kernelWidth)
     {
         Tiles = tiles;
         Accumulators = accumulators;
+        TileWidth = tileWidth;
+        KernelWidth = kernelWidth;
     }
 
     public TilePlan? Tiles { get; }
 
     public int Accumulators { get; }
 
+    /// <summary>The vectors of the tiles: the kernel's width, or a narrower one that divides the hidden size.</summary>
+    public VectorWidth TileWidth { get; }
+
+    public VectorWidth KernelWidth { get; }
+
     public string Describe() => Tiles is null
         ? "each weight panel streamed into a pre-activation buffer, then a vectorised cell pass"
-        : $"{(Tiles.Count == 1 ? "one register tile" : $"{Tiles.Count} register tiles")} of {Tiles.Units} units, {Accumulators} accumulators in {Tiles.RowSets} row set(s)";
+        : $"{(Tiles.Count == 1 ? "one register tile" : $"{Tiles.Count} register tiles")} of {Tiles.Units} units, {Accumulators} accumulators in {Tiles.RowSets} row set(s)"
+          + (TileWidth.Bits == KernelWidth.Bits ? string.Empty : $" of {TileWidth.Bits}-bit vectors");
 }
 
 /// <summary>Everything about one layer that its step kernels need, with the address arithmetic of the packed weights.</summary>
@@ -898,12 +908,22 @@ internal sealed class KernelContext
     /// <summary>Chooses register tiles where they fit, panels otherwise.</summary>
     public StepShape Choose(VectorWidth width)
     {
-        int lanes = width.Lanes, budget = width.Budget, panel = Plan.PanelWidth;
+        int budget = width.Budget, panel = Plan.PanelWidth;
         int groups = Groups.Count;
-        if (H % lanes == 0)
+
+        // The kernel's own width first; a hidden size it does not divide may still tile with narrower
+        // vectors, which address the same registers.
+        foreach (VectorWidth tileWidth in width.AndNarrower(Plan.ElementSize).Where(w => w.Bits != 0))
         {
+            int lanes = tileWidth.Lanes;
+            if (H % lanes != 0)
+            {
+                continue;
+            }
+
             int Accumulators(int units) => groups * units / lanes;
-            int Sets(int units) => RowSets(Accumulators(units), width);
+            // No more row sets than rows: extra ones would only add zeros.
+            int Sets(int units) => Math.Min(RowSets(Accumulators(units), width), Math.Max(H, Layer.InputWidth));
 
             // Register tiles pay off while the weights are one stream (a single panel) or sit in L1; beyond
             // that the step is bound by streaming weights from L2, which one panel at a time does best
@@ -911,7 +931,7 @@ internal sealed class KernelContext
             bool onePanel = Gates * H <= panel;
             if (Accumulators(H) <= budget && (onePanel || WeightBytes <= L1Bytes))
             {
-                return new StepShape(new TilePlan(H, 1, Sets(H), loop: false), Accumulators(H) * Sets(H));
+                return new StepShape(new TilePlan(H, 1, Sets(H), loop: false), Accumulators(H) * Sets(H), tileWidth, width);
             }
 
             if (WeightBytes <= L1Bytes)
@@ -920,13 +940,15 @@ internal sealed class KernelContext
                 {
                     if (H % units == 0 && Accumulators(units) <= budget)
                     {
-                        return new StepShape(new TilePlan(units, H / units, Sets(units), loop: false), Accumulators(units) * Sets(units));
+                        return new StepShape(new TilePlan(units, H / units, Sets(units), loop: false), Accumulators(units) * Sets(units), tileWidth, width);
                     }
                 }
             }
+
+            break;
         }
 
-        return new StepShape(null, 0);
+        return new StepShape(null, 0, width, width);
     }
 
     /// <summary>The starting value of a tile accumulator at <paramref name="column"/>: biases, or the projection (plus b_hh where it lacks it).</summary>

@@ -5,7 +5,7 @@ namespace NativeRnn.Kernels;
 
 /// <summary>
 /// Single-precision <c>tanh</c> and <c>σ</c> as one rational function each, for every vector width:
-/// <c>tanh x ≈ x·P(x²)/Q(x²)</c> on <c>|x| ≤ 9</c> (beyond it tanh rounds to ±1 in float), with P of
+/// <c>tanh x ≈ x·P(x²)/Q(x²)</c> on <c>|x| ≤ 9.1</c> (beyond it tanh rounds to ±1 in float), with P of
 /// degree 4 and Q of degree 4 in <c>x²</c>, and <c>σ(x) = ½ + ½·tanh(x/2)</c> folded into the same
 /// form with coefficients scaled by powers of two (exact), so it rounds exactly as tanh does.
 /// </summary>
@@ -31,8 +31,11 @@ namespace NativeRnn.Kernels;
 /// </remarks>
 internal static class RationalActivations
 {
-    /// <summary>Where tanh reaches 1 in float (tanh 9 = 1 − 3·10⁻⁸).</summary>
-    private const float Limit = 9f;
+    /// <summary>
+    /// The clamp: tanh rounds to 1 in float from about 9.01 on; at 9.1 the rational function is above 1
+    /// (and clamped to it) whether or not the hardware fuses multiply-adds, so saturation is exact everywhere.
+    /// </summary>
+    private const float Limit = 9.1f;
 
     private const float P0 = 0.99999994f;
     private const float P1 = 0.13373186f;

@@ -299,7 +299,7 @@ namespace User.Models
         }
 
         // ───── Layer 0 step kernels: simple RNN, tanh, 3 → 8 ─────
-        //   512-bit: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass
+        //   512-bit: one register tile of 8 units, 8 accumulators in 8 row set(s) of 256-bit vectors
         //   256-bit: one register tile of 8 units, 8 accumulators in 8 row set(s)
         //   128-bit: one register tile of 8 units, 8 accumulators in 4 row set(s)
 
@@ -332,15 +332,12 @@ namespace User.Models
             next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 8));
         }
 
-        /// <summary>Layer0Step with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        /// <summary>Layer0Step with 512-bit vectors: one register tile of 8 units, 8 accumulators in 8 row set(s) of 256-bit vectors.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0Step512(ref float p, ref float x, ref float h, ref float hOut)
         {
-            global::System.Span<float> buffer = stackalloc float[8];
-            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-
-            // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
+                // Start from the biases.
                 var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
                 var a0_1 = NrnnMath256.Zero;
                 var a0_2 = NrnnMath256.Zero;
@@ -349,40 +346,42 @@ namespace User.Models
                 var a0_5 = NrnnMath256.Zero;
                 var a0_6 = NrnnMath256.Zero;
                 var a0_7 = NrnnMath256.Zero;
-                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 0);
-                var xr0_256 = NrnnMath256.Broadcast(ref x, 0);
-                a0 = NrnnMath256.Fma(xr0_256, NrnnMath256.Load(ref wihPanel, 0), a0);
-                var xr1_256 = NrnnMath256.Broadcast(ref x, 1);
-                a0_1 = NrnnMath256.Fma(xr1_256, NrnnMath256.Load(ref wihPanel, 8), a0_1);
-                var xr2_256 = NrnnMath256.Broadcast(ref x, 2);
-                a0_2 = NrnnMath256.Fma(xr2_256, NrnnMath256.Load(ref wihPanel, 16), a0_2);
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
+
+                // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
+                var xr0 = NrnnMath256.Broadcast(ref x, 0);
+                a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
+                var xr1 = NrnnMath256.Broadcast(ref x, 1);
+                a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
+                var xr2 = NrnnMath256.Broadcast(ref x, 2);
+                a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
+
+                // + W_hh h, the same way.
                 for (int k = 0; k < 8; k += 8)
                 {
-                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
-                    var h0_256 = NrnnMath256.Broadcast(ref h, k);
-                    var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
-                    var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
-                    var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
-                    var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
-                    var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
-                    var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
-                    var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
-                    a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
-                    a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
-                    a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
-                    a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
-                    a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
-                    a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
-                    a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
-                    a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
+                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                    var h0 = NrnnMath256.Broadcast(ref h, k);
+                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
                 }
-                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
-            }
 
-            // The cell: h = tanh(·).
-            {
-                NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref z, 0)), ref hOut, 0);
+                // The cell: h = tanh(·).
+                {
+                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
+                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
+                }
             }
         }
 
@@ -526,15 +525,12 @@ namespace User.Models
             next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 8));
         }
 
-        /// <summary>Layer0StepProjected with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
+        /// <summary>Layer0StepProjected with 512-bit vectors: one register tile of 8 units, 8 accumulators in 8 row set(s) of 256-bit vectors.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0StepProjected512(ref float p, ref float zx, ref float h, ref float hOut)
         {
-            global::System.Span<float> buffer = stackalloc float[8];
-            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-
-            // z = zx + W_hh h, panel by panel.
             {
+                // Start from the projection zx (and b_hh where zx lacks it).
                 var a0 = NrnnMath256.Load(ref zx, 0);
                 var a0_1 = NrnnMath256.Zero;
                 var a0_2 = NrnnMath256.Zero;
@@ -543,33 +539,34 @@ namespace User.Models
                 var a0_5 = NrnnMath256.Zero;
                 var a0_6 = NrnnMath256.Zero;
                 var a0_7 = NrnnMath256.Zero;
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 24);
+
+                // + W_hh h, the same way.
                 for (int k = 0; k < 8; k += 8)
                 {
-                    ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 8);
-                    var h0_256 = NrnnMath256.Broadcast(ref h, k);
-                    var h1_256 = NrnnMath256.Broadcast(ref h, k + 1);
-                    var h2_256 = NrnnMath256.Broadcast(ref h, k + 2);
-                    var h3_256 = NrnnMath256.Broadcast(ref h, k + 3);
-                    var h4_256 = NrnnMath256.Broadcast(ref h, k + 4);
-                    var h5_256 = NrnnMath256.Broadcast(ref h, k + 5);
-                    var h6_256 = NrnnMath256.Broadcast(ref h, k + 6);
-                    var h7_256 = NrnnMath256.Broadcast(ref h, k + 7);
-                    a0 = NrnnMath256.Fma(h0_256, NrnnMath256.Load(ref row, 0), a0);
-                    a0_1 = NrnnMath256.Fma(h1_256, NrnnMath256.Load(ref row, 8), a0_1);
-                    a0_2 = NrnnMath256.Fma(h2_256, NrnnMath256.Load(ref row, 16), a0_2);
-                    a0_3 = NrnnMath256.Fma(h3_256, NrnnMath256.Load(ref row, 24), a0_3);
-                    a0_4 = NrnnMath256.Fma(h4_256, NrnnMath256.Load(ref row, 32), a0_4);
-                    a0_5 = NrnnMath256.Fma(h5_256, NrnnMath256.Load(ref row, 40), a0_5);
-                    a0_6 = NrnnMath256.Fma(h6_256, NrnnMath256.Load(ref row, 48), a0_6);
-                    a0_7 = NrnnMath256.Fma(h7_256, NrnnMath256.Load(ref row, 56), a0_7);
+                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                    var h0 = NrnnMath256.Broadcast(ref h, k);
+                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
                 }
-                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref z, 0);
-            }
 
-            // The cell: h = tanh(·).
-            {
-                NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref z, 0)), ref hOut, 0);
+                // The cell: h = tanh(·).
+                {
+                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
+                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
+                }
             }
         }
 
