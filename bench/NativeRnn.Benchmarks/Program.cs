@@ -19,6 +19,7 @@ if (quick)
 IConfig config = DefaultConfig.Instance
     .AddJob(job.AsDefault())
     .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumn(StatisticColumn.Median, StatisticColumn.Min)
     .AddColumn(new WorkColumn(WorkColumn.Kind.Gflops), new WorkColumn(WorkColumn.Kind.PercentOfPeak))
     .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
 Console.WriteLine($"Measured single-core FMA peak: {Peak.Gflops:F1} GFLOP/s (float32, {Peak.Width}-bit vectors).");

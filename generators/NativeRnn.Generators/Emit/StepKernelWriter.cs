@@ -210,48 +210,9 @@ internal static class StepKernelWriter
     // ─────────────────────────── Register tiles ───────────────────────────
 
     private static void WriteTiles(IndentedTextWriter w, KernelContext k, VectorWidth kernelWidth, StepShape shape, bool projected)
-    {
-        TilePlan tiles = shape.Tiles!;
-        VectorWidth width = shape.TileWidth;
-        bool registerCells = RegisterCells(kernelWidth);
-        string m = width.Math;
-        bool temp = tiles.Count > 1;
-        string hNew = "hOut";
-        if (temp)
-        {
-            // Later tiles still read the old h, and hOut may be h: the new h goes to a buffer first.
-            w.WriteLine($"global::System.Span<{k.T}> next = stackalloc {k.T}[{k.H}];");
-            w.WriteLine($"ref {k.T} hNew = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(next);");
-            hNew = "hNew";
-        }
+        => WriteTile(w, k, shape.TileWidth, RegisterCells(kernelWidth), shape.Tiles!, projected);
 
-        if (tiles.Loop)
-        {
-            WriteSweepLoop(w, k, tiles.Count, "t", () => WriteTile(w, k, width, registerCells, tiles, projected, "t", hNew));
-        }
-        else
-        {
-            for (int t = 0; t < tiles.Count; t++)
-            {
-                if (tiles.Count > 1)
-                {
-                    w.WriteLine($"// Units [{t * tiles.Units}, {(t + 1) * tiles.Units}).");
-                }
-
-                using (w.Block())
-                {
-                    WriteTile(w, k, width, registerCells, tiles, projected, t.ToString(CultureInfo.InvariantCulture), hNew);
-                }
-            }
-        }
-
-        if (temp)
-        {
-            w.WriteLine($"global::System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<{k.T}, byte>(ref hOut), ref global::System.Runtime.CompilerServices.Unsafe.As<{k.T}, byte>(ref hNew), {k.H * k.Plan.ElementSize});");
-        }
-    }
-
-    /// <summary>A loop over <paramref name="count"/> tiles or panels, in alternating order for large layers.</summary>
+    /// <summary>A loop over <paramref name="count"/> panels, in alternating order for large layers.</summary>
     private static void WriteSweepLoop(IndentedTextWriter w, KernelContext k, int count, string index, Action body)
     {
         if (k.Zigzag)
@@ -272,15 +233,15 @@ internal static class StepKernelWriter
     }
 
     /// <summary>
-    /// One tile: units <c>[tile·U, tile·U + U)</c>, where <paramref name="tile"/> is a constant or the loop
-    /// variable. Accumulator <c>{gate}{v}_{r}</c> holds vector v of the gate block for row set r.
+    /// The tile of every unit. Accumulator <c>{gate}{v}_{r}</c> holds vector v of the gate block for row set r.
+    /// The new h is written only after every recurrent row has been read, so <c>hOut</c> may be <c>h</c>.
     /// </summary>
-    private static void WriteTile(IndentedTextWriter w, KernelContext k, VectorWidth width, bool registerCells, TilePlan tiles, bool projected, string tile, string hNew)
+    private static void WriteTile(IndentedTextWriter w, KernelContext k, VectorWidth width, bool registerCells, TilePlan tiles, bool projected)
     {
+        const string hNew = "hOut";
         string m = width.Math;
         int u = tiles.Units, lanes = width.Lanes, vectors = u / lanes, sets = tiles.RowSets;
-        string unit0 = tiles.Loop ? $"{tile} * {u}" : (int.Parse(tile, CultureInfo.InvariantCulture) * u).ToString(CultureInfo.InvariantCulture);
-        string At(int offset) => KernelContext.Plus(unit0, offset);
+        string At(int offset) => offset.ToString(CultureInfo.InvariantCulture);
 
         // Start: the biases (or the projection), then the row sets at zero.
         w.WriteLine(projected ? "// Start from the projection zx (and b_hh where zx lacks it)." : "// Start from the biases.");
@@ -302,12 +263,12 @@ internal static class StepKernelWriter
         {
             w.WriteLine();
             w.WriteLine($"// + W_ih x: row k of W_ihᵀ times x_k, {sets} row set(s) of independent chains.");
-            WriteRows(w, k, width, tiles, k.InputMatrix, "x", group => group.Input, tile);
+            WriteRows(w, k, width, tiles, k.InputMatrix, "x", group => group.Input);
         }
 
         w.WriteLine();
         w.WriteLine($"// + W_hh h, the same way.");
-        WriteRows(w, k, width, tiles, k.RecurrentMatrix, "h", group => group.Recurrent, tile);
+        WriteRows(w, k, width, tiles, k.RecurrentMatrix, "h", group => group.Recurrent);
 
         w.WriteLine();
         if (registerCells)
@@ -343,7 +304,7 @@ internal static class StepKernelWriter
             }
         }
 
-        WriteSplitCell(w, k, width, "sums", u, unit0, hNew, null);
+        WriteSplitCell(w, k, width, "sums", u, hNew, null);
     }
 
     /// <summary>Whether cells run on the accumulator registers: with AVX-512's 32 registers (and constants as broadcast memory operands) they fit.</summary>
@@ -380,7 +341,7 @@ internal static class StepKernelWriter
     }
 
     /// <summary>The rows of one matrix into the tile's accumulators.</summary>
-    private static void WriteRows(IndentedTextWriter w, KernelContext k, VectorWidth width, TilePlan tiles, MatrixInfo matrix, string vector, Func<GateGroup, bool> contributes, string tile)
+    private static void WriteRows(IndentedTextWriter w, KernelContext k, VectorWidth width, TilePlan tiles, MatrixInfo matrix, string vector, Func<GateGroup, bool> contributes)
     {
         string m = width.Math;
         int lanes = width.Lanes, vectors = tiles.Units / lanes, sets = tiles.RowSets;
@@ -393,17 +354,9 @@ internal static class StepKernelWriter
             }
         }
 
-        // In a tile loop, the tile's panels start tile·U·rows further on (tiles are panel-aligned).
-        string baseRef = "p";
-        if (tiles.Loop)
-        {
-            baseRef = matrix.Name + "Tile";
-            w.WriteLine($"ref {k.T} {baseRef} = ref NrnnUnsafe.Add(ref p, {tile} * {tiles.Units * matrix.Rows});");
-        }
-
-        int tileForAddress = tiles.Loop ? 0 : int.Parse(tile, CultureInfo.InvariantCulture);
-        int Address(int row, int column) => k.Address(matrix, row, column + (tileForAddress * tiles.Units));
-        int Stride(int column) => k.RowStride(column + (tileForAddress * tiles.Units));
+        const string baseRef = "p";
+        int Address(int row, int column) => k.Address(matrix, row, column);
+        int Stride(int column) => k.RowStride(column);
 
         int full = matrix.Rows - (matrix.Rows % sets);
         if (full > 0)
@@ -488,7 +441,7 @@ internal static class StepKernelWriter
         }
         else
         {
-            WriteSplitCell(w, k, width, gru ? "zh" : "z", k.H, "0", "hOut", gru ? "zi" : null);
+            WriteSplitCell(w, k, width, gru ? "zh" : "z", k.H, "hOut", gru ? "zi" : null);
         }
     }
 
@@ -499,9 +452,9 @@ internal static class StepKernelWriter
     /// for the panel path (its <paramref name="sums"/> then hold the recurrent side); null when the sums are
     /// [r z nx nh] of a tile.
     /// </summary>
-    private static void WriteSplitCell(IndentedTextWriter w, KernelContext k, VectorWidth width, string sums, int stride, string unit0, string hNew, string? input)
+    private static void WriteSplitCell(IndentedTextWriter w, KernelContext k, VectorWidth width, string sums, int stride, string hNew, string? input)
     {
-        string U(string v) => KernelContext.Plus(unit0, 0) == "0" ? v : $"{unit0} + {v}";
+        static string U(string v) => v;
         string At(int block, string v) => block == 0 ? v : $"{v} + {block * stride}";
         switch (k.Layer.Kind)
         {
@@ -771,27 +724,20 @@ internal sealed class MatrixInfo
     public int Rows { get; }
 }
 
-/// <summary>How a kernel is tiled at one width.</summary>
+/// <summary>A register tile of every hidden unit, and how its rows are spread over accumulator sets.</summary>
 internal sealed class TilePlan
 {
-    public TilePlan(int units, int count, int rowSets, bool loop)
+    public TilePlan(int units, int rowSets)
     {
         Units = units;
-        Count = count;
         RowSets = rowSets;
-        Loop = loop;
     }
 
-    /// <summary>Hidden units per tile.</summary>
+    /// <summary>Hidden units: all of the layer's.</summary>
     public int Units { get; }
-
-    public int Count { get; }
 
     /// <summary>Rows are split over this many accumulator sets, for independent chains.</summary>
     public int RowSets { get; }
-
-    /// <summary>Whether the tiles run in a loop (panel-aligned tiles of a large layer) or are written out.</summary>
-    public bool Loop { get; }
 }
 
 /// <summary>The shape of a kernel at one width: register tiles, or (when <see cref="Tiles"/> is null) panels and a cell pass.</summary>
@@ -816,7 +762,7 @@ internal sealed class StepShape
 
     public string Describe() => Tiles is null
         ? "each weight panel streamed into a pre-activation buffer, then a vectorised cell pass"
-        : $"{(Tiles.Count == 1 ? "one register tile" : $"{Tiles.Count} register tiles")} of {Tiles.Units} units, {Accumulators} accumulators in {Tiles.RowSets} row set(s)"
+        : $"one register tile of {Tiles.Units} units, {Accumulators} accumulators in {Tiles.RowSets} row set(s)"
           + (TileWidth.Bits == KernelWidth.Bits ? string.Empty : $" of {TileWidth.Bits}-bit vectors");
 }
 
@@ -931,18 +877,7 @@ internal sealed class KernelContext
             bool onePanel = Gates * H <= panel;
             if (Accumulators(H) <= budget && (onePanel || WeightBytes <= L1Bytes))
             {
-                return new StepShape(new TilePlan(H, 1, Sets(H), loop: false), Accumulators(H) * Sets(H), tileWidth, width);
-            }
-
-            if (WeightBytes <= L1Bytes)
-            {
-                for (int units = H - lanes; units >= lanes; units -= lanes)
-                {
-                    if (H % units == 0 && Accumulators(units) <= budget)
-                    {
-                        return new StepShape(new TilePlan(units, H / units, Sets(units), loop: false), Accumulators(units) * Sets(units), tileWidth, width);
-                    }
-                }
+                return new StepShape(new TilePlan(H, Sets(H)), Accumulators(H) * Sets(H), tileWidth, width);
             }
 
             break;

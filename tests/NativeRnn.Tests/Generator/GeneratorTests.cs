@@ -53,10 +53,11 @@ public class GeneratorTests
     /// otherwise; layers larger than L1 alternate their sweep. The shapes are named in the generated file.
     /// </summary>
     [Theory]
-    [InlineData("[RnnModel(InputSize = 16)] [Lstm(16)]", "512-bit: one register tile of 16 units", "256-bit: one register tile of 16 units", "128-bit: 2 register tiles of 8 units", false)]
-    [InlineData("[RnnModel(InputSize = 32)] [Lstm(32)]", "512-bit: one register tile of 32 units", "256-bit: 2 register tiles of 16 units", "128-bit: 4 register tiles of 8 units", false)]
-    [InlineData("[RnnModel(InputSize = 1)] [Gru(16)]", "512-bit: one register tile of 16 units", "256-bit: one register tile of 16 units", "128-bit: 2 register tiles of 8 units", false)]
-    [InlineData("[RnnModel(InputSize = 64)] [SimpleRnn(64)]", "512-bit: one register tile of 64 units", "256-bit: one register tile of 64 units", "128-bit: 2 register tiles of 32 units", false)]
+    [InlineData("[RnnModel(InputSize = 16)] [Lstm(16)]", "512-bit: one register tile of 16 units", "256-bit: one register tile of 16 units", "128-bit: each weight panel streamed", false)]
+    [InlineData("[RnnModel(InputSize = 32)] [Lstm(32)]", "512-bit: one register tile of 32 units", "256-bit: each weight panel streamed", "128-bit: each weight panel streamed", false)]
+    [InlineData("[RnnModel(InputSize = 1)] [Gru(16)]", "512-bit: one register tile of 16 units", "256-bit: one register tile of 16 units", "128-bit: each weight panel streamed", false)]
+    [InlineData("[RnnModel(InputSize = 3)] [Lstm(8)]", "512-bit: one register tile of 8 units, 8 accumulators in 2 row set(s) of 256-bit vectors", "256-bit: one register tile of 8 units", "128-bit: one register tile of 8 units", false)]
+    [InlineData("[RnnModel(InputSize = 64)] [SimpleRnn(64)]", "512-bit: one register tile of 64 units", "256-bit: one register tile of 64 units", "128-bit: each weight panel streamed", false)]
     [InlineData("[RnnModel(InputSize = 64)] [Lstm(64)]", "512-bit: each weight panel streamed", "256-bit: each weight panel streamed", "128-bit: each weight panel streamed", true)]
     [InlineData("[RnnModel(InputSize = 3)] [Lstm(13)]", "512-bit: each weight panel streamed", "256-bit: each weight panel streamed", "128-bit: each weight panel streamed", false)]
     public void Step_kernels_take_the_shape_that_suits_the_layer(string declaration, string at512, string at256, string at128, bool sweeps)

@@ -336,52 +336,50 @@ namespace User.Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0Step512(ref float p, ref float x, ref float h, ref float hOut)
         {
+            // Start from the biases.
+            var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
+            var a0_1 = NrnnMath256.Zero;
+            var a0_2 = NrnnMath256.Zero;
+            var a0_3 = NrnnMath256.Zero;
+            var a0_4 = NrnnMath256.Zero;
+            var a0_5 = NrnnMath256.Zero;
+            var a0_6 = NrnnMath256.Zero;
+            var a0_7 = NrnnMath256.Zero;
+
+            // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
+            var xr0 = NrnnMath256.Broadcast(ref x, 0);
+            a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
+            var xr1 = NrnnMath256.Broadcast(ref x, 1);
+            a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
+            var xr2 = NrnnMath256.Broadcast(ref x, 2);
+            a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
+
+            // + W_hh h, the same way.
+            for (int k = 0; k < 8; k += 8)
             {
-                // Start from the biases.
-                var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
-                var a0_1 = NrnnMath256.Zero;
-                var a0_2 = NrnnMath256.Zero;
-                var a0_3 = NrnnMath256.Zero;
-                var a0_4 = NrnnMath256.Zero;
-                var a0_5 = NrnnMath256.Zero;
-                var a0_6 = NrnnMath256.Zero;
-                var a0_7 = NrnnMath256.Zero;
+                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                var h0 = NrnnMath256.Broadcast(ref h, k);
+                var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+            }
 
-                // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
-                var xr0 = NrnnMath256.Broadcast(ref x, 0);
-                a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
-                var xr1 = NrnnMath256.Broadcast(ref x, 1);
-                a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
-                var xr2 = NrnnMath256.Broadcast(ref x, 2);
-                a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
-
-                // + W_hh h, the same way.
-                for (int k = 0; k < 8; k += 8)
-                {
-                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
-                    var h0 = NrnnMath256.Broadcast(ref h, k);
-                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
-                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
-                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
-                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
-                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
-                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
-                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
-                }
-
-                // The cell: h = tanh(·).
-                {
-                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
-                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
-                }
+            // The cell: h = tanh(·).
+            {
+                var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
+                NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
             }
         }
 
@@ -389,54 +387,52 @@ namespace User.Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0Step256(ref float p, ref float x, ref float h, ref float hOut)
         {
+            // Start from the biases.
+            var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
+            var a0_1 = NrnnMath256.Zero;
+            var a0_2 = NrnnMath256.Zero;
+            var a0_3 = NrnnMath256.Zero;
+            var a0_4 = NrnnMath256.Zero;
+            var a0_5 = NrnnMath256.Zero;
+            var a0_6 = NrnnMath256.Zero;
+            var a0_7 = NrnnMath256.Zero;
+
+            // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
+            var xr0 = NrnnMath256.Broadcast(ref x, 0);
+            a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
+            var xr1 = NrnnMath256.Broadcast(ref x, 1);
+            a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
+            var xr2 = NrnnMath256.Broadcast(ref x, 2);
+            a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
+
+            // + W_hh h, the same way.
+            for (int k = 0; k < 8; k += 8)
             {
-                // Start from the biases.
-                var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
-                var a0_1 = NrnnMath256.Zero;
-                var a0_2 = NrnnMath256.Zero;
-                var a0_3 = NrnnMath256.Zero;
-                var a0_4 = NrnnMath256.Zero;
-                var a0_5 = NrnnMath256.Zero;
-                var a0_6 = NrnnMath256.Zero;
-                var a0_7 = NrnnMath256.Zero;
+                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                var h0 = NrnnMath256.Broadcast(ref h, k);
+                var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+            }
 
-                // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
-                var xr0 = NrnnMath256.Broadcast(ref x, 0);
-                a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
-                var xr1 = NrnnMath256.Broadcast(ref x, 1);
-                a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
-                var xr2 = NrnnMath256.Broadcast(ref x, 2);
-                a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
-
-                // + W_hh h, the same way.
-                for (int k = 0; k < 8; k += 8)
-                {
-                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
-                    var h0 = NrnnMath256.Broadcast(ref h, k);
-                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
-                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
-                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
-                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
-                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
-                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
-                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
-                }
-
-                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
-                global::System.Span<float> gates = stackalloc float[8];
-                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
-                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref sums, 0);
-                {
-                    NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref sums, 0)), ref hOut, 0);
-                }
+            // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+            global::System.Span<float> gates = stackalloc float[8];
+            ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+            NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref sums, 0);
+            {
+                NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref sums, 0)), ref hOut, 0);
             }
         }
 
@@ -444,55 +440,53 @@ namespace User.Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0Step128(ref float p, ref float x, ref float h, ref float hOut)
         {
+            // Start from the biases.
+            var a0 = NrnnMath128.Load(ref p, 88) + NrnnMath128.Load(ref p, 96);
+            var a0_1 = NrnnMath128.Zero;
+            var a0_2 = NrnnMath128.Zero;
+            var a0_3 = NrnnMath128.Zero;
+            var a1 = NrnnMath128.Load(ref p, 92) + NrnnMath128.Load(ref p, 100);
+            var a1_1 = NrnnMath128.Zero;
+            var a1_2 = NrnnMath128.Zero;
+            var a1_3 = NrnnMath128.Zero;
+
+            // + W_ih x: row k of W_ihᵀ times x_k, 4 row set(s) of independent chains.
+            var xr0 = NrnnMath128.Broadcast(ref x, 0);
+            a0 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 0), a0);
+            a1 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 4), a1);
+            var xr1 = NrnnMath128.Broadcast(ref x, 1);
+            a0_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 8), a0_1);
+            a1_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 12), a1_1);
+            var xr2 = NrnnMath128.Broadcast(ref x, 2);
+            a0_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 16), a0_2);
+            a1_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 20), a1_2);
+
+            // + W_hh h, the same way.
+            for (int k = 0; k < 8; k += 4)
             {
-                // Start from the biases.
-                var a0 = NrnnMath128.Load(ref p, 88) + NrnnMath128.Load(ref p, 96);
-                var a0_1 = NrnnMath128.Zero;
-                var a0_2 = NrnnMath128.Zero;
-                var a0_3 = NrnnMath128.Zero;
-                var a1 = NrnnMath128.Load(ref p, 92) + NrnnMath128.Load(ref p, 100);
-                var a1_1 = NrnnMath128.Zero;
-                var a1_2 = NrnnMath128.Zero;
-                var a1_3 = NrnnMath128.Zero;
+                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                var h0 = NrnnMath128.Broadcast(ref h, k);
+                var h1 = NrnnMath128.Broadcast(ref h, k + 1);
+                var h2 = NrnnMath128.Broadcast(ref h, k + 2);
+                var h3 = NrnnMath128.Broadcast(ref h, k + 3);
+                a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
+                a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
+                a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
+                a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
+                a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
+                a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
+                a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
+                a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
+            }
 
-                // + W_ih x: row k of W_ihᵀ times x_k, 4 row set(s) of independent chains.
-                var xr0 = NrnnMath128.Broadcast(ref x, 0);
-                a0 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 0), a0);
-                a1 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 4), a1);
-                var xr1 = NrnnMath128.Broadcast(ref x, 1);
-                a0_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 8), a0_1);
-                a1_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 12), a1_1);
-                var xr2 = NrnnMath128.Broadcast(ref x, 2);
-                a0_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 16), a0_2);
-                a1_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 20), a1_2);
-
-                // + W_hh h, the same way.
-                for (int k = 0; k < 8; k += 4)
-                {
-                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
-                    var h0 = NrnnMath128.Broadcast(ref h, k);
-                    var h1 = NrnnMath128.Broadcast(ref h, k + 1);
-                    var h2 = NrnnMath128.Broadcast(ref h, k + 2);
-                    var h3 = NrnnMath128.Broadcast(ref h, k + 3);
-                    a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
-                    a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
-                    a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
-                    a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
-                    a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
-                    a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
-                    a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
-                    a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
-                }
-
-                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
-                global::System.Span<float> gates = stackalloc float[8];
-                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
-                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref sums, 0);
-                NrnnMath128.Store((a1 + a1_1) + (a1_2 + a1_3), ref sums, 4);
-                for (int v = 0; v < 8; v += 4)
-                {
-                    NrnnMath128.Store(NrnnMath128.Tanh(NrnnMath128.Load(ref sums, v)), ref hOut, v);
-                }
+            // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+            global::System.Span<float> gates = stackalloc float[8];
+            ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+            NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref sums, 0);
+            NrnnMath128.Store((a1 + a1_1) + (a1_2 + a1_3), ref sums, 4);
+            for (int v = 0; v < 8; v += 4)
+            {
+                NrnnMath128.Store(NrnnMath128.Tanh(NrnnMath128.Load(ref sums, v)), ref hOut, v);
             }
         }
 
@@ -529,44 +523,42 @@ namespace User.Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0StepProjected512(ref float p, ref float zx, ref float h, ref float hOut)
         {
+            // Start from the projection zx (and b_hh where zx lacks it).
+            var a0 = NrnnMath256.Load(ref zx, 0);
+            var a0_1 = NrnnMath256.Zero;
+            var a0_2 = NrnnMath256.Zero;
+            var a0_3 = NrnnMath256.Zero;
+            var a0_4 = NrnnMath256.Zero;
+            var a0_5 = NrnnMath256.Zero;
+            var a0_6 = NrnnMath256.Zero;
+            var a0_7 = NrnnMath256.Zero;
+
+            // + W_hh h, the same way.
+            for (int k = 0; k < 8; k += 8)
             {
-                // Start from the projection zx (and b_hh where zx lacks it).
-                var a0 = NrnnMath256.Load(ref zx, 0);
-                var a0_1 = NrnnMath256.Zero;
-                var a0_2 = NrnnMath256.Zero;
-                var a0_3 = NrnnMath256.Zero;
-                var a0_4 = NrnnMath256.Zero;
-                var a0_5 = NrnnMath256.Zero;
-                var a0_6 = NrnnMath256.Zero;
-                var a0_7 = NrnnMath256.Zero;
+                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                var h0 = NrnnMath256.Broadcast(ref h, k);
+                var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+            }
 
-                // + W_hh h, the same way.
-                for (int k = 0; k < 8; k += 8)
-                {
-                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
-                    var h0 = NrnnMath256.Broadcast(ref h, k);
-                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
-                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
-                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
-                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
-                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
-                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
-                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
-                }
-
-                // The cell: h = tanh(·).
-                {
-                    var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
-                    NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
-                }
+            // The cell: h = tanh(·).
+            {
+                var a = ((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7));
+                NrnnMath256.Store(NrnnMath256.Tanh(a), ref hOut, 0);
             }
         }
 
@@ -574,46 +566,44 @@ namespace User.Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0StepProjected256(ref float p, ref float zx, ref float h, ref float hOut)
         {
+            // Start from the projection zx (and b_hh where zx lacks it).
+            var a0 = NrnnMath256.Load(ref zx, 0);
+            var a0_1 = NrnnMath256.Zero;
+            var a0_2 = NrnnMath256.Zero;
+            var a0_3 = NrnnMath256.Zero;
+            var a0_4 = NrnnMath256.Zero;
+            var a0_5 = NrnnMath256.Zero;
+            var a0_6 = NrnnMath256.Zero;
+            var a0_7 = NrnnMath256.Zero;
+
+            // + W_hh h, the same way.
+            for (int k = 0; k < 8; k += 8)
             {
-                // Start from the projection zx (and b_hh where zx lacks it).
-                var a0 = NrnnMath256.Load(ref zx, 0);
-                var a0_1 = NrnnMath256.Zero;
-                var a0_2 = NrnnMath256.Zero;
-                var a0_3 = NrnnMath256.Zero;
-                var a0_4 = NrnnMath256.Zero;
-                var a0_5 = NrnnMath256.Zero;
-                var a0_6 = NrnnMath256.Zero;
-                var a0_7 = NrnnMath256.Zero;
+                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                var h0 = NrnnMath256.Broadcast(ref h, k);
+                var h1 = NrnnMath256.Broadcast(ref h, k + 1);
+                var h2 = NrnnMath256.Broadcast(ref h, k + 2);
+                var h3 = NrnnMath256.Broadcast(ref h, k + 3);
+                var h4 = NrnnMath256.Broadcast(ref h, k + 4);
+                var h5 = NrnnMath256.Broadcast(ref h, k + 5);
+                var h6 = NrnnMath256.Broadcast(ref h, k + 6);
+                var h7 = NrnnMath256.Broadcast(ref h, k + 7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+            }
 
-                // + W_hh h, the same way.
-                for (int k = 0; k < 8; k += 8)
-                {
-                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
-                    var h0 = NrnnMath256.Broadcast(ref h, k);
-                    var h1 = NrnnMath256.Broadcast(ref h, k + 1);
-                    var h2 = NrnnMath256.Broadcast(ref h, k + 2);
-                    var h3 = NrnnMath256.Broadcast(ref h, k + 3);
-                    var h4 = NrnnMath256.Broadcast(ref h, k + 4);
-                    var h5 = NrnnMath256.Broadcast(ref h, k + 5);
-                    var h6 = NrnnMath256.Broadcast(ref h, k + 6);
-                    var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                    a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                    a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                    a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                    a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                    a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                    a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                    a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                    a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
-                }
-
-                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
-                global::System.Span<float> gates = stackalloc float[8];
-                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
-                NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref sums, 0);
-                {
-                    NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref sums, 0)), ref hOut, 0);
-                }
+            // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+            global::System.Span<float> gates = stackalloc float[8];
+            ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+            NrnnMath256.Store(((a0 + a0_1) + (a0_2 + a0_3)) + ((a0_4 + a0_5) + (a0_6 + a0_7)), ref sums, 0);
+            {
+                NrnnMath256.Store(NrnnMath256.Tanh(NrnnMath256.Load(ref sums, 0)), ref hOut, 0);
             }
         }
 
@@ -621,44 +611,42 @@ namespace User.Models
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0StepProjected128(ref float p, ref float zx, ref float h, ref float hOut)
         {
+            // Start from the projection zx (and b_hh where zx lacks it).
+            var a0 = NrnnMath128.Load(ref zx, 0);
+            var a0_1 = NrnnMath128.Zero;
+            var a0_2 = NrnnMath128.Zero;
+            var a0_3 = NrnnMath128.Zero;
+            var a1 = NrnnMath128.Load(ref zx, 4);
+            var a1_1 = NrnnMath128.Zero;
+            var a1_2 = NrnnMath128.Zero;
+            var a1_3 = NrnnMath128.Zero;
+
+            // + W_hh h, the same way.
+            for (int k = 0; k < 8; k += 4)
             {
-                // Start from the projection zx (and b_hh where zx lacks it).
-                var a0 = NrnnMath128.Load(ref zx, 0);
-                var a0_1 = NrnnMath128.Zero;
-                var a0_2 = NrnnMath128.Zero;
-                var a0_3 = NrnnMath128.Zero;
-                var a1 = NrnnMath128.Load(ref zx, 4);
-                var a1_1 = NrnnMath128.Zero;
-                var a1_2 = NrnnMath128.Zero;
-                var a1_3 = NrnnMath128.Zero;
+                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                var h0 = NrnnMath128.Broadcast(ref h, k);
+                var h1 = NrnnMath128.Broadcast(ref h, k + 1);
+                var h2 = NrnnMath128.Broadcast(ref h, k + 2);
+                var h3 = NrnnMath128.Broadcast(ref h, k + 3);
+                a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
+                a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
+                a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
+                a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
+                a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
+                a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
+                a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
+                a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
+            }
 
-                // + W_hh h, the same way.
-                for (int k = 0; k < 8; k += 4)
-                {
-                    ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
-                    var h0 = NrnnMath128.Broadcast(ref h, k);
-                    var h1 = NrnnMath128.Broadcast(ref h, k + 1);
-                    var h2 = NrnnMath128.Broadcast(ref h, k + 2);
-                    var h3 = NrnnMath128.Broadcast(ref h, k + 3);
-                    a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
-                    a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
-                    a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
-                    a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
-                    a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
-                    a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
-                    a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
-                    a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
-                }
-
-                // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
-                global::System.Span<float> gates = stackalloc float[8];
-                ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
-                NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref sums, 0);
-                NrnnMath128.Store((a1 + a1_1) + (a1_2 + a1_3), ref sums, 4);
-                for (int v = 0; v < 8; v += 4)
-                {
-                    NrnnMath128.Store(NrnnMath128.Tanh(NrnnMath128.Load(ref sums, v)), ref hOut, v);
-                }
+            // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
+            global::System.Span<float> gates = stackalloc float[8];
+            ref float sums = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gates);
+            NrnnMath128.Store((a0 + a0_1) + (a0_2 + a0_3), ref sums, 0);
+            NrnnMath128.Store((a1 + a1_1) + (a1_2 + a1_3), ref sums, 4);
+            for (int v = 0; v < 8; v += 4)
+            {
+                NrnnMath128.Store(NrnnMath128.Tanh(NrnnMath128.Load(ref sums, v)), ref hOut, v);
             }
         }
 
