@@ -297,7 +297,12 @@ internal static partial class ModelWriter
         w.WriteLine("/// <summary>The parameter block: every tensor of <see cref=\"Layout\"/>, packed. Optimisers update it in place.</summary>");
         w.WriteLine($"public {ro}{plan.Span} Parameters => ParameterBlock;");
         w.WriteLine();
-        w.WriteLine($"private {ro}{plan.Span} ParameterBlock => _parameters is null ? throw new global::System.InvalidOperationException(\"This {name} is a default value without parameters; create it with new {name}(seed).\") : new {plan.Span}(_parameters, _start, ParameterCount);");
+        w.WriteLine($"private {ro}{plan.Span} ParameterBlock => _parameters is null ? ThrowNoParameters() : new {plan.Span}(_parameters, _start, ParameterCount);");
+        w.WriteLine();
+        w.WriteLine("// Kept out of ParameterBlock so that the property stays small enough to inline.");
+        w.WriteLine("[global::System.Diagnostics.CodeAnalysis.DoesNotReturn]");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        w.WriteLine($"private static {plan.Span} ThrowNoParameters() => throw new global::System.InvalidOperationException(\"This {name} is a default value without parameters; create it with new {name}(seed).\");");
         w.WriteLine();
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Re-initialises every parameter deterministically from <paramref name=\"seed\"/>: input and head weights");

@@ -104,7 +104,12 @@ namespace User.Models
         /// <summary>The parameter block: every tensor of <see cref="Layout"/>, packed. Optimisers update it in place.</summary>
         public global::System.Span<float> Parameters => ParameterBlock;
 
-        private global::System.Span<float> ParameterBlock => _parameters is null ? throw new global::System.InvalidOperationException("This Demo is a default value without parameters; create it with new Demo(seed).") : new global::System.Span<float>(_parameters, _start, ParameterCount);
+        private global::System.Span<float> ParameterBlock => _parameters is null ? ThrowNoParameters() : new global::System.Span<float>(_parameters, _start, ParameterCount);
+
+        // Kept out of ParameterBlock so that the property stays small enough to inline.
+        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static global::System.Span<float> ThrowNoParameters() => throw new global::System.InvalidOperationException("This Demo is a default value without parameters; create it with new Demo(seed).");
 
         /// <summary>
         /// Re-initialises every parameter deterministically from <paramref name="seed"/>: input and head weights
