@@ -354,8 +354,10 @@ internal static class StepKernelWriter
             }
         }
 
-        const string baseRef = "p";
-        int Address(int row, int column) => k.Address(matrix, row, column);
+        // Offsets from the matrix's first element, which the model names.
+        string baseRef = matrix.Name;
+        w.WriteLine($"ref {k.T} {baseRef} = ref NrnnUnsafe.Add(ref p, {matrix.OffsetName});");
+        int Address(int row, int column) => k.Address(matrix, row, column) - matrix.Offset;
         int Stride(int column) => k.RowStride(column);
 
         int full = matrix.Rows - (matrix.Rows % sets);
@@ -630,7 +632,9 @@ internal static class StepKernelWriter
         int panelWidth = k.Plan.PanelWidth;
 
         // Panel q of a [rows, G·H] panel-major matrix starts at q·P·rows; its rows are `columns` apart.
-        string start = constant ? (matrix.Offset + (panelIndex * panelWidth * matrix.Rows)).ToString(CultureInfo.InvariantCulture) : $"{matrix.Offset} + ({panel} * {panelWidth * matrix.Rows})";
+        string start = constant
+            ? (panelIndex == 0 ? matrix.OffsetName : $"{matrix.OffsetName} + {panelIndex * panelWidth * matrix.Rows}")
+            : $"{matrix.OffsetName} + ({panel} * {panelWidth * matrix.Rows})";
         string name = matrix.Name + "Panel";
         w.WriteLine($"ref {k.T} {name} = ref NrnnUnsafe.Add(ref p, {start});");
         int full = matrix.Rows - (matrix.Rows % sets);
@@ -709,8 +713,9 @@ internal static class StepKernelWriter
 /// <summary>A packed weight matrix as the kernels read it: <c>[Rows, G·H]</c> panel-major at <c>Offset</c>.</summary>
 internal sealed class MatrixInfo
 {
-    public MatrixInfo(string name, int offset, int rows)
+    public MatrixInfo(string name, int offset, int rows, string offsetName)
     {
+        OffsetName = offsetName;
         Name = name;
         Offset = offset;
         Rows = rows;
@@ -720,6 +725,9 @@ internal sealed class MatrixInfo
     public string Name { get; }
 
     public int Offset { get; }
+
+    /// <summary>The model's constant for <see cref="Offset"/>, e.g. <c>WeightIhL0Offset</c>.</summary>
+    public string OffsetName { get; }
 
     public int Rows { get; }
 }
@@ -775,8 +783,8 @@ internal sealed class KernelContext
         Unit = unit;
         Layer = unit.Layer;
         Groups = StepKernelWriter.Groups(Layer);
-        InputMatrix = new MatrixInfo("wih", unit.InputWeight.Offset, Layer.InputWidth);
-        RecurrentMatrix = new MatrixInfo("whh", unit.RecurrentWeight.Offset, Layer.Hidden);
+        InputMatrix = new MatrixInfo("wih", unit.InputWeight.Offset, Layer.InputWidth, unit.InputWeight.OffsetName);
+        RecurrentMatrix = new MatrixInfo("whh", unit.RecurrentWeight.Offset, Layer.Hidden, unit.RecurrentWeight.OffsetName);
     }
 
     public ModelPlan Plan { get; }
@@ -892,12 +900,12 @@ internal sealed class KernelContext
         var terms = new List<string>();
         if (group.Input)
         {
-            terms.Add(projected ? $"{m}.Load(ref zx, {column})" : $"{m}.Load(ref p, {Plus(column, Unit.InputBias.Offset)})");
+            terms.Add(projected ? $"{m}.Load(ref zx, {column})" : $"{m}.Load(ref p, {Named(Unit.InputBias, column)})");
         }
 
         if (group.Recurrent && (!projected || Layer.Kind == LayerKind.Gru))
         {
-            terms.Add($"{m}.Load(ref p, {Plus(column, Unit.RecurrentBias.Offset)})");
+            terms.Add($"{m}.Load(ref p, {Named(Unit.RecurrentBias, column)})");
         }
 
         return string.Join(" + ", terms);
@@ -909,13 +917,16 @@ internal sealed class KernelContext
         if (Layer.Kind == LayerKind.Gru)
         {
             // zi starts at b_ih, zh at b_hh.
-            return $"{m}.Load(ref p, {Plus(column, destination == "zi" ? Unit.InputBias.Offset : Unit.RecurrentBias.Offset)})";
+            return $"{m}.Load(ref p, {Named(destination == "zi" ? Unit.InputBias : Unit.RecurrentBias, column)})";
         }
 
         return projected
             ? $"{m}.Load(ref zx, {column})"
-            : $"{m}.Load(ref p, {Plus(column, Unit.InputBias.Offset)}) + {m}.Load(ref p, {Plus(column, Unit.RecurrentBias.Offset)})";
+            : $"{m}.Load(ref p, {Named(Unit.InputBias, column)}) + {m}.Load(ref p, {Named(Unit.RecurrentBias, column)})";
     }
+
+    /// <summary><c>{Tensor}Offset + column</c>: an element of a tensor of the parameter block, by the tensor's constant.</summary>
+    private static string Named(TensorPlan tensor, string column) => column == "0" ? tensor.OffsetName : $"{tensor.OffsetName} + {column}";
 
     /// <summary><c>expression + value</c>, folded when the expression is a literal.</summary>
     public static string Plus(string expression, int value)
@@ -923,6 +934,13 @@ internal sealed class KernelContext
         if (int.TryParse(expression, NumberStyles.None, CultureInfo.InvariantCulture, out int literal))
         {
             return (literal + value).ToString(CultureInfo.InvariantCulture);
+        }
+
+        // "q * 64 + 16" + 32768 → "q * 64 + 32784".
+        int plus = expression.LastIndexOf(" + ", StringComparison.Ordinal);
+        if (plus > 0 && int.TryParse(expression.Substring(plus + 3), NumberStyles.None, CultureInfo.InvariantCulture, out int tail))
+        {
+            return Plus(expression.Substring(0, plus), tail + value);
         }
 
         return value == 0 ? expression : $"{expression} + {value}";

@@ -342,7 +342,7 @@ namespace User.Models
         private static void Layer0Step512(ref float p, ref float x, ref float h, ref float hOut)
         {
             // Start from the biases.
-            var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
+            var a0 = NrnnMath256.Load(ref p, BiasIhL0Offset) + NrnnMath256.Load(ref p, BiasHhL0Offset);
             var a0_1 = NrnnMath256.Zero;
             var a0_2 = NrnnMath256.Zero;
             var a0_3 = NrnnMath256.Zero;
@@ -352,17 +352,19 @@ namespace User.Models
             var a0_7 = NrnnMath256.Zero;
 
             // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
+            ref float wih = ref NrnnUnsafe.Add(ref p, WeightIhL0Offset);
             var xr0 = NrnnMath256.Broadcast(ref x, 0);
-            a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
+            a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref wih, 0), a0);
             var xr1 = NrnnMath256.Broadcast(ref x, 1);
-            a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
+            a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref wih, 8), a0_1);
             var xr2 = NrnnMath256.Broadcast(ref x, 2);
-            a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
+            a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref wih, 16), a0_2);
 
             // + W_hh h, the same way.
+            ref float whh = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset);
             for (int k = 0; k < 8; k += 8)
             {
-                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                ref float row8 = ref NrnnUnsafe.Add(ref whh, k * 8);
                 var h0 = NrnnMath256.Broadcast(ref h, k);
                 var h1 = NrnnMath256.Broadcast(ref h, k + 1);
                 var h2 = NrnnMath256.Broadcast(ref h, k + 2);
@@ -371,14 +373,14 @@ namespace User.Models
                 var h5 = NrnnMath256.Broadcast(ref h, k + 5);
                 var h6 = NrnnMath256.Broadcast(ref h, k + 6);
                 var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 0), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 8), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 16), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 24), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 32), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 40), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 48), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 56), a0_7);
             }
 
             // The cell: h = tanh(·).
@@ -393,7 +395,7 @@ namespace User.Models
         private static void Layer0Step256(ref float p, ref float x, ref float h, ref float hOut)
         {
             // Start from the biases.
-            var a0 = NrnnMath256.Load(ref p, 88) + NrnnMath256.Load(ref p, 96);
+            var a0 = NrnnMath256.Load(ref p, BiasIhL0Offset) + NrnnMath256.Load(ref p, BiasHhL0Offset);
             var a0_1 = NrnnMath256.Zero;
             var a0_2 = NrnnMath256.Zero;
             var a0_3 = NrnnMath256.Zero;
@@ -403,17 +405,19 @@ namespace User.Models
             var a0_7 = NrnnMath256.Zero;
 
             // + W_ih x: row k of W_ihᵀ times x_k, 8 row set(s) of independent chains.
+            ref float wih = ref NrnnUnsafe.Add(ref p, WeightIhL0Offset);
             var xr0 = NrnnMath256.Broadcast(ref x, 0);
-            a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref p, 0), a0);
+            a0 = NrnnMath256.Fma(xr0, NrnnMath256.Load(ref wih, 0), a0);
             var xr1 = NrnnMath256.Broadcast(ref x, 1);
-            a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref p, 8), a0_1);
+            a0_1 = NrnnMath256.Fma(xr1, NrnnMath256.Load(ref wih, 8), a0_1);
             var xr2 = NrnnMath256.Broadcast(ref x, 2);
-            a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref p, 16), a0_2);
+            a0_2 = NrnnMath256.Fma(xr2, NrnnMath256.Load(ref wih, 16), a0_2);
 
             // + W_hh h, the same way.
+            ref float whh = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset);
             for (int k = 0; k < 8; k += 8)
             {
-                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                ref float row8 = ref NrnnUnsafe.Add(ref whh, k * 8);
                 var h0 = NrnnMath256.Broadcast(ref h, k);
                 var h1 = NrnnMath256.Broadcast(ref h, k + 1);
                 var h2 = NrnnMath256.Broadcast(ref h, k + 2);
@@ -422,14 +426,14 @@ namespace User.Models
                 var h5 = NrnnMath256.Broadcast(ref h, k + 5);
                 var h6 = NrnnMath256.Broadcast(ref h, k + 6);
                 var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 0), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 8), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 16), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 24), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 32), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 40), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 48), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 56), a0_7);
             }
 
             // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
@@ -446,42 +450,44 @@ namespace User.Models
         private static void Layer0Step128(ref float p, ref float x, ref float h, ref float hOut)
         {
             // Start from the biases.
-            var a0 = NrnnMath128.Load(ref p, 88) + NrnnMath128.Load(ref p, 96);
+            var a0 = NrnnMath128.Load(ref p, BiasIhL0Offset) + NrnnMath128.Load(ref p, BiasHhL0Offset);
             var a0_1 = NrnnMath128.Zero;
             var a0_2 = NrnnMath128.Zero;
             var a0_3 = NrnnMath128.Zero;
-            var a1 = NrnnMath128.Load(ref p, 92) + NrnnMath128.Load(ref p, 100);
+            var a1 = NrnnMath128.Load(ref p, BiasIhL0Offset + 4) + NrnnMath128.Load(ref p, BiasHhL0Offset + 4);
             var a1_1 = NrnnMath128.Zero;
             var a1_2 = NrnnMath128.Zero;
             var a1_3 = NrnnMath128.Zero;
 
             // + W_ih x: row k of W_ihᵀ times x_k, 4 row set(s) of independent chains.
+            ref float wih = ref NrnnUnsafe.Add(ref p, WeightIhL0Offset);
             var xr0 = NrnnMath128.Broadcast(ref x, 0);
-            a0 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 0), a0);
-            a1 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref p, 4), a1);
+            a0 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref wih, 0), a0);
+            a1 = NrnnMath128.Fma(xr0, NrnnMath128.Load(ref wih, 4), a1);
             var xr1 = NrnnMath128.Broadcast(ref x, 1);
-            a0_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 8), a0_1);
-            a1_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref p, 12), a1_1);
+            a0_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref wih, 8), a0_1);
+            a1_1 = NrnnMath128.Fma(xr1, NrnnMath128.Load(ref wih, 12), a1_1);
             var xr2 = NrnnMath128.Broadcast(ref x, 2);
-            a0_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 16), a0_2);
-            a1_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref p, 20), a1_2);
+            a0_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref wih, 16), a0_2);
+            a1_2 = NrnnMath128.Fma(xr2, NrnnMath128.Load(ref wih, 20), a1_2);
 
             // + W_hh h, the same way.
+            ref float whh = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset);
             for (int k = 0; k < 8; k += 4)
             {
-                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                ref float row8 = ref NrnnUnsafe.Add(ref whh, k * 8);
                 var h0 = NrnnMath128.Broadcast(ref h, k);
                 var h1 = NrnnMath128.Broadcast(ref h, k + 1);
                 var h2 = NrnnMath128.Broadcast(ref h, k + 2);
                 var h3 = NrnnMath128.Broadcast(ref h, k + 3);
-                a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
-                a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
-                a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
-                a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
-                a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
-                a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
-                a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
-                a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
+                a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 0), a0);
+                a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 4), a1);
+                a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 8), a0_1);
+                a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 12), a1_1);
+                a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 16), a0_2);
+                a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 20), a1_2);
+                a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 24), a0_3);
+                a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 28), a1_3);
             }
 
             // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
@@ -539,9 +545,10 @@ namespace User.Models
             var a0_7 = NrnnMath256.Zero;
 
             // + W_hh h, the same way.
+            ref float whh = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset);
             for (int k = 0; k < 8; k += 8)
             {
-                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                ref float row8 = ref NrnnUnsafe.Add(ref whh, k * 8);
                 var h0 = NrnnMath256.Broadcast(ref h, k);
                 var h1 = NrnnMath256.Broadcast(ref h, k + 1);
                 var h2 = NrnnMath256.Broadcast(ref h, k + 2);
@@ -550,14 +557,14 @@ namespace User.Models
                 var h5 = NrnnMath256.Broadcast(ref h, k + 5);
                 var h6 = NrnnMath256.Broadcast(ref h, k + 6);
                 var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 0), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 8), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 16), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 24), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 32), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 40), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 48), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 56), a0_7);
             }
 
             // The cell: h = tanh(·).
@@ -582,9 +589,10 @@ namespace User.Models
             var a0_7 = NrnnMath256.Zero;
 
             // + W_hh h, the same way.
+            ref float whh = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset);
             for (int k = 0; k < 8; k += 8)
             {
-                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                ref float row8 = ref NrnnUnsafe.Add(ref whh, k * 8);
                 var h0 = NrnnMath256.Broadcast(ref h, k);
                 var h1 = NrnnMath256.Broadcast(ref h, k + 1);
                 var h2 = NrnnMath256.Broadcast(ref h, k + 2);
@@ -593,14 +601,14 @@ namespace User.Models
                 var h5 = NrnnMath256.Broadcast(ref h, k + 5);
                 var h6 = NrnnMath256.Broadcast(ref h, k + 6);
                 var h7 = NrnnMath256.Broadcast(ref h, k + 7);
-                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 24), a0);
-                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 32), a0_1);
-                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 40), a0_2);
-                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 48), a0_3);
-                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 56), a0_4);
-                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 64), a0_5);
-                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 72), a0_6);
-                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 80), a0_7);
+                a0 = NrnnMath256.Fma(h0, NrnnMath256.Load(ref row8, 0), a0);
+                a0_1 = NrnnMath256.Fma(h1, NrnnMath256.Load(ref row8, 8), a0_1);
+                a0_2 = NrnnMath256.Fma(h2, NrnnMath256.Load(ref row8, 16), a0_2);
+                a0_3 = NrnnMath256.Fma(h3, NrnnMath256.Load(ref row8, 24), a0_3);
+                a0_4 = NrnnMath256.Fma(h4, NrnnMath256.Load(ref row8, 32), a0_4);
+                a0_5 = NrnnMath256.Fma(h5, NrnnMath256.Load(ref row8, 40), a0_5);
+                a0_6 = NrnnMath256.Fma(h6, NrnnMath256.Load(ref row8, 48), a0_6);
+                a0_7 = NrnnMath256.Fma(h7, NrnnMath256.Load(ref row8, 56), a0_7);
             }
 
             // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
@@ -627,21 +635,22 @@ namespace User.Models
             var a1_3 = NrnnMath128.Zero;
 
             // + W_hh h, the same way.
+            ref float whh = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset);
             for (int k = 0; k < 8; k += 4)
             {
-                ref float row8 = ref NrnnUnsafe.Add(ref p, k * 8);
+                ref float row8 = ref NrnnUnsafe.Add(ref whh, k * 8);
                 var h0 = NrnnMath128.Broadcast(ref h, k);
                 var h1 = NrnnMath128.Broadcast(ref h, k + 1);
                 var h2 = NrnnMath128.Broadcast(ref h, k + 2);
                 var h3 = NrnnMath128.Broadcast(ref h, k + 3);
-                a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 24), a0);
-                a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 28), a1);
-                a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 32), a0_1);
-                a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 36), a1_1);
-                a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 40), a0_2);
-                a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 44), a1_2);
-                a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 48), a0_3);
-                a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 52), a1_3);
+                a0 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 0), a0);
+                a1 = NrnnMath128.Fma(h0, NrnnMath128.Load(ref row8, 4), a1);
+                a0_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 8), a0_1);
+                a1_1 = NrnnMath128.Fma(h1, NrnnMath128.Load(ref row8, 12), a1_1);
+                a0_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 16), a0_2);
+                a1_2 = NrnnMath128.Fma(h2, NrnnMath128.Load(ref row8, 20), a1_2);
+                a0_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 24), a0_3);
+                a1_3 = NrnnMath128.Fma(h3, NrnnMath128.Load(ref row8, 28), a1_3);
             }
 
             // The gate sums to a stack buffer [a] × 8 units, then the cell: h = tanh(·).
@@ -698,15 +707,15 @@ namespace User.Models
 
             // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
-                var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                var a0 = NrnnMath128.Load(ref p, BiasIhL1Offset) + NrnnMath128.Load(ref p, BiasHhL1Offset);
                 var a0_1 = NrnnMath128.Zero;
                 var a0_2 = NrnnMath128.Zero;
                 var a0_3 = NrnnMath128.Zero;
-                var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                var a1 = NrnnMath1.Load(ref p, BiasIhL1Offset + 4) + NrnnMath1.Load(ref p, BiasHhL1Offset + 4);
                 var a1_1 = NrnnMath1.Zero;
                 var a1_2 = NrnnMath1.Zero;
                 var a1_3 = NrnnMath1.Zero;
-                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                ref float wihPanel = ref NrnnUnsafe.Add(ref p, WeightIhL1Offset);
                 for (int k = 0; k < 8; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
@@ -727,7 +736,7 @@ namespace User.Models
                     a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
                     a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset);
                 for (int k = 0; k < 4; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
@@ -774,15 +783,15 @@ namespace User.Models
 
             // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
-                var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                var a0 = NrnnMath128.Load(ref p, BiasIhL1Offset) + NrnnMath128.Load(ref p, BiasHhL1Offset);
                 var a0_1 = NrnnMath128.Zero;
                 var a0_2 = NrnnMath128.Zero;
                 var a0_3 = NrnnMath128.Zero;
-                var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                var a1 = NrnnMath1.Load(ref p, BiasIhL1Offset + 4) + NrnnMath1.Load(ref p, BiasHhL1Offset + 4);
                 var a1_1 = NrnnMath1.Zero;
                 var a1_2 = NrnnMath1.Zero;
                 var a1_3 = NrnnMath1.Zero;
-                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                ref float wihPanel = ref NrnnUnsafe.Add(ref p, WeightIhL1Offset);
                 for (int k = 0; k < 8; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
@@ -803,7 +812,7 @@ namespace User.Models
                     a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
                     a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset);
                 for (int k = 0; k < 4; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
@@ -850,15 +859,15 @@ namespace User.Models
 
             // z = b_ih + b_hh + W_ih x + W_hh h, panel by panel: each panel's input rows, then its recurrent rows.
             {
-                var a0 = NrnnMath128.Load(ref p, 169) + NrnnMath128.Load(ref p, 174);
+                var a0 = NrnnMath128.Load(ref p, BiasIhL1Offset) + NrnnMath128.Load(ref p, BiasHhL1Offset);
                 var a0_1 = NrnnMath128.Zero;
                 var a0_2 = NrnnMath128.Zero;
                 var a0_3 = NrnnMath128.Zero;
-                var a1 = NrnnMath1.Load(ref p, 173) + NrnnMath1.Load(ref p, 178);
+                var a1 = NrnnMath1.Load(ref p, BiasIhL1Offset + 4) + NrnnMath1.Load(ref p, BiasHhL1Offset + 4);
                 var a1_1 = NrnnMath1.Zero;
                 var a1_2 = NrnnMath1.Zero;
                 var a1_3 = NrnnMath1.Zero;
-                ref float wihPanel = ref NrnnUnsafe.Add(ref p, 104);
+                ref float wihPanel = ref NrnnUnsafe.Add(ref p, WeightIhL1Offset);
                 for (int k = 0; k < 8; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref wihPanel, k * 5);
@@ -879,7 +888,7 @@ namespace User.Models
                     a0_3 = NrnnMath128.Fma(x3_128, NrnnMath128.Load(ref row, 15), a0_3);
                     a1_3 = NrnnMath1.Fma(x3_1, NrnnMath1.Load(ref row, 19), a1_3);
                 }
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset);
                 for (int k = 0; k < 4; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
@@ -963,7 +972,7 @@ namespace User.Models
                 var a1_1 = NrnnMath1.Zero;
                 var a1_2 = NrnnMath1.Zero;
                 var a1_3 = NrnnMath1.Zero;
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset);
                 for (int k = 0; k < 4; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
@@ -1018,7 +1027,7 @@ namespace User.Models
                 var a1_1 = NrnnMath1.Zero;
                 var a1_2 = NrnnMath1.Zero;
                 var a1_3 = NrnnMath1.Zero;
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset);
                 for (int k = 0; k < 4; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
@@ -1073,7 +1082,7 @@ namespace User.Models
                 var a1_1 = NrnnMath1.Zero;
                 var a1_2 = NrnnMath1.Zero;
                 var a1_3 = NrnnMath1.Zero;
-                ref float whhPanel = ref NrnnUnsafe.Add(ref p, 144);
+                ref float whhPanel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset);
                 for (int k = 0; k < 4; k += 4)
                 {
                     ref float row = ref NrnnUnsafe.Add(ref whhPanel, k * 5);
