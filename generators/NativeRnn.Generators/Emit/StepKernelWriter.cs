@@ -76,21 +76,21 @@ internal sealed class GateGroup
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Register tiles.</b> A tile of hidden units keeps all its gates' pre-activations in registers
+/// <b>One register tile.</b> All gates of every hidden unit keep their pre-activations in registers
 /// while the input and recurrent weight rows stream past (each input value broadcast into multiply-adds
 /// over contiguous gate outputs), in several row sets so that enough independent chains hide the FMA
-/// latency; then the cell runs on the registers and only <c>h</c> (and <c>c</c>) reach memory. Chosen when
-/// the hidden size is a multiple of the vector and a tile either spans whole weight panels (so every
-/// panel row is read front to back) or the weights are small enough to stay in L1.
+/// latency; then the cell runs, and only <c>h</c> (and <c>c</c>) reach memory. Chosen when the hidden
+/// size is a multiple of a vector width, the accumulators fit the register budget, and the weights are
+/// one panel (so every panel row is read whole) or small enough to stay in L1.
 /// </para>
 /// <para>
 /// <b>Panels.</b> Otherwise each weight panel is streamed front to back into a small stack buffer of
 /// pre-activations (every weight read once, in address order), and a vectorised cell pass follows.
 /// </para>
 /// <para>
-/// Layers larger than half the L2 cache alternate the order of their tiles or panels from call to
-/// call, so the part of the weights the previous step left in cache is read first. The order never
-/// changes a result: each output is always summed in the same order.
+/// Layers larger than L1 alternate the order of their panels from call to call, so the part of the
+/// weights the previous step left in cache is read first. The order never changes a result: each
+/// output is always summed in the same order.
 /// </para>
 /// </remarks>
 internal static class StepKernelWriter
@@ -200,7 +200,7 @@ internal static class StepKernelWriter
             }
             else
             {
-                WritePanels(w, k, width, shape, projected);
+                WritePanels(w, k, width, projected);
             }
         }
 
@@ -401,7 +401,7 @@ internal static class StepKernelWriter
 
     // ──────────────────────────────── Panels ────────────────────────────────
 
-    private static void WritePanels(IndentedTextWriter w, KernelContext k, VectorWidth width, StepShape shape, bool projected)
+    private static void WritePanels(IndentedTextWriter w, KernelContext k, VectorWidth width, bool projected)
     {
         int gh = k.Gates * k.H;
         bool gru = k.Layer.Kind == LayerKind.Gru;
@@ -816,7 +816,7 @@ internal sealed class KernelContext
 
     public int WeightBytes => Gates * H * (Layer.InputWidth + H) * Plan.ElementSize;
 
-    /// <summary>Whether the sweep order alternates between calls (weights beyond half of L2).</summary>
+    /// <summary>Whether the sweep order alternates between calls (weights beyond L1).</summary>
     public bool Zigzag => WeightBytes > ZigzagBytes;
 
     public string Name(bool projected) => Unit.Name + (projected ? "StepProjected" : "Step");

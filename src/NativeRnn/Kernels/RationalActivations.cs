@@ -13,12 +13,12 @@ namespace NativeRnn.Kernels;
 /// <para>
 /// Why not <c>e^x</c>: the step of a small recurrent layer is latency-bound, and its critical path
 /// runs through two activations in a row (the gates, then <c>tanh c</c>). This form is a clamp, a
-/// square, two interleaved polynomials by Estrin's scheme, a multiply and a divide — about 40 cycles deep
-/// against about 60 for <c>(1 − e^(−2x))/(1 + e^(−2x))</c> — and has no integer or exponent tricks, so
+/// square, two interleaved polynomials by Estrin's scheme, a multiply and a divide — about 30 cycles deep
+/// against about 55 for <c>(1 − e^(−2x))/(1 + e^(−2x))</c> — and has no integer or exponent tricks, so
 /// it is the same instructions at every width, ARM64's included.
 /// </para>
 /// <para>
-/// Accuracy, measured over every float in the tests: tanh within 3.5 × 10⁻⁷ of the exact value
+/// Accuracy, measured in the tests over 36 million floats (every 61st, both signs, up to 40): tanh within 3.5 × 10⁻⁷ of the exact value
 /// (about 5 units in the last place of numbers near 1, where the error is largest), σ within
 /// 2 × 10⁻⁷. Results are clamped to [−1, 1] and [0, 1]; the clamps take NaN from their second operand, so NaN stays NaN.
 /// </para>
