@@ -136,12 +136,19 @@ public sealed partial class RnnModelGenerator
             var layers = new List<LayerInfo>();
             int headOutputs = 0, vocabulary = 0, dimension = 0;
             bool headSeen = false, embeddingSeen = false, anythingSeen = false, misplacedEmbedding = false;
+            double headDropout = 0;
+            var headWeights = InitializerKind.Default;
+
+            // A [Dropout] waits for the layer after it, whose input it drops.
+            double pendingDropout = 0;
+            bool dropoutPending = false;
+            LocationInfo? pendingDropoutLocation = null;
             var declarations = new HashSet<SyntaxNode>();
             foreach (AttributeData attribute in symbol.GetAttributes())
             {
                 token.ThrowIfCancellationRequested();
                 string? name = attribute.AttributeClass?.ContainingNamespace?.ToDisplayString() == "NativeRnn" ? attribute.AttributeClass.Name : null;
-                if (name is not ("SimpleRnnAttribute" or "LstmAttribute" or "GruAttribute" or "EmbeddingAttribute" or "DenseAttribute") || attribute.AttributeConstructor is null)
+                if (name is not ("SimpleRnnAttribute" or "LstmAttribute" or "GruAttribute" or "EmbeddingAttribute" or "DenseAttribute" or "DropoutAttribute") || attribute.AttributeConstructor is null)
                 {
                     continue;
                 }
@@ -151,6 +158,42 @@ public sealed partial class RnnModelGenerator
                 {
                     declarations.Add(declaration);
                 }
+
+                if (name == "DropoutAttribute")
+                {
+                    double rate = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is double r ? r : double.NaN;
+                    if (!(rate >= 0 && rate < 1))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutRate, location, Show(rate), typeName));
+                    }
+
+                    if (dropoutPending)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutPlacement, location, typeName, "follows another [Dropout]; declare one rate"));
+                    }
+                    else if (headSeen)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutPlacement, location, typeName, "comes after [Dense], the last layer"));
+                    }
+
+                    if (!headSeen)
+                    {
+                        pendingDropout = rate >= 0 && rate < 1 ? rate : 0;
+                        dropoutPending = true;
+                        pendingDropoutLocation = location;
+                    }
+
+                    continue;
+                }
+
+                double inputDropout = pendingDropout;
+                if (dropoutPending && name == "EmbeddingAttribute")
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutPlacement, pendingDropoutLocation, typeName, "comes before [Embedding], whose inputs are token ids; put it after the embedding to drop embedded vectors"));
+                }
+
+                pendingDropout = 0;
+                dropoutPending = false;
 
                 int size = Argument(attribute, 0);
                 if (headSeen)
@@ -187,9 +230,18 @@ public sealed partial class RnnModelGenerator
                 {
                     headSeen = true;
                     headOutputs = size;
+                    headDropout = inputDropout;
                     if (size <= 0)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeNotPositive, location, "The outputs of [Dense]", typeName, Show(size)));
+                    }
+
+                    foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                    {
+                        if (argument.Key == "Weights" && argument.Value.Value is int value)
+                        {
+                            headWeights = Initializer(value, "Weights of [Dense]", typeName, location, diagnostics);
+                        }
                     }
 
                     continue;
@@ -201,7 +253,10 @@ public sealed partial class RnnModelGenerator
                 }
 
                 var activation = ActivationKind.Tanh;
-                bool bidirectional = false, resetAfter = true;
+                bool bidirectional = false, resetAfter = true, bias = true;
+                var inputWeights = InitializerKind.Default;
+                var recurrentWeights = InitializerKind.Default;
+                double forgetGateBias = 1.0;
                 foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
                 {
                     switch (argument.Key)
@@ -223,6 +278,26 @@ public sealed partial class RnnModelGenerator
                         case "ResetAfter" when argument.Value.Value is bool value:
                             resetAfter = value;
                             break;
+                        case "Bias" when argument.Value.Value is bool value:
+                            bias = value;
+                            break;
+                        case "InputWeights" when argument.Value.Value is int value:
+                            inputWeights = Initializer(value, $"InputWeights of layer {layers.Count}", typeName, location, diagnostics);
+                            break;
+                        case "RecurrentWeights" when argument.Value.Value is int value:
+                            recurrentWeights = Initializer(value, $"RecurrentWeights of layer {layers.Count}", typeName, location, diagnostics);
+                            break;
+                        case "ForgetGateBias" when argument.Value.Value is double value:
+                            if (double.IsNaN(value) || double.IsInfinity(value))
+                            {
+                                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInitializer, location, $"ForgetGateBias of layer {layers.Count}", typeName, Show(value), "finite bias value"));
+                            }
+                            else
+                            {
+                                forgetGateBias = value;
+                            }
+
+                            break;
                     }
                 }
 
@@ -237,7 +312,12 @@ public sealed partial class RnnModelGenerator
                     "GruAttribute" => LayerKind.Gru,
                     _ => LayerKind.SimpleRnn,
                 };
-                layers.Add(new LayerInfo(kind, size, activation, bidirectional, resetAfter));
+                layers.Add(new LayerInfo(kind, size, activation, bidirectional, resetAfter, bias, inputDropout, inputWeights, recurrentWeights, kind == LayerKind.Lstm ? forgetGateBias : 1.0));
+            }
+
+            if (dropoutPending)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutPlacement, pendingDropoutLocation, typeName, "is the last attribute, so there is no layer whose input it drops"));
             }
 
             if (misplacedEmbedding)
@@ -270,7 +350,7 @@ public sealed partial class RnnModelGenerator
             ModelInfo? model = null;
             if (diagnostics.Count == 0)
             {
-                model = new ModelInfo(GetHierarchy(symbol), element, embeddingSeen ? dimension : inputSize, vocabulary, dimension, new EquatableArray<LayerInfo>(layers), headOutputs, allowUnsafe);
+                model = new ModelInfo(GetHierarchy(symbol), element, embeddingSeen ? dimension : inputSize, vocabulary, dimension, new EquatableArray<LayerInfo>(layers), headOutputs, allowUnsafe, headDropout, headWeights);
             }
 
             return new ParseResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
@@ -318,5 +398,19 @@ public sealed partial class RnnModelGenerator
             => attribute.ConstructorArguments.Length > index && attribute.ConstructorArguments[index].Value is int value ? value : 0;
 
         private static string Show(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        private static string Show(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>A declared <c>WeightInitializer</c> value, or a diagnostic when it is not one.</summary>
+        private static InitializerKind Initializer(int value, string what, string typeName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        {
+            if (value is < (int)InitializerKind.Default or > (int)InitializerKind.Zeros)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidInitializer, location, what, typeName, Show(value), "WeightInitializer"));
+                return InitializerKind.Default;
+            }
+
+            return (InitializerKind)value;
+        }
     }
 }

@@ -129,10 +129,10 @@ public class PyTorchParityTests(ITestOutputHelper output)
         {
             for (int d = 0; d < directions; d++)
             {
-                StateOf("R_h_n", k, d).CopyTo(tape.FinalHiddenGradient(k, d));
+                tape.SetFinalHiddenGradient(k, d, StateOf("R_h_n", k, d));
                 if (lstm)
                 {
-                    StateOf("R_c_n", k, d).CopyTo(tape.FinalCellGradient(k, d));
+                    tape.SetFinalCellGradient(k, d, StateOf("R_c_n", k, d));
                 }
             }
         }

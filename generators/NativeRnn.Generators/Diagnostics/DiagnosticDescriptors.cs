@@ -115,6 +115,31 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor DropoutRate = new(
+        id: "NRNN0015",
+        title: "Dropout rate out of range",
+        messageFormat: "The dropout rate {0} on '{1}' must be at least 0 and less than 1",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A rate of 1 would drop every element; a rate outside [0, 1) is not a probability.");
+
+    public static readonly DiagnosticDescriptor DropoutPlacement = new(
+        id: "NRNN0016",
+        title: "Dropout must precede a layer",
+        messageFormat: "[Dropout] on '{0}' must be followed by a recurrent layer or [Dense], whose input it drops; here it {1}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor InvalidInitializer = new(
+        id: "NRNN0017",
+        title: "Invalid initialiser",
+        messageFormat: "{0} on '{1}' is {2}, which is not a valid {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     /// <summary>Reported by the compiler (through ObsoleteAttribute.DiagnosticId) where code uses streaming members of a bidirectional model.</summary>
     public const string StreamingUseId = "NRNN0014";
 

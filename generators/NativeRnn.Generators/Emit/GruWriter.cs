@@ -33,11 +33,15 @@ internal static class GruWriter
             w.WriteLine("int stride = batch * ldy;");
             w.WriteLine($"int cacheStride = batch * {ldc};");
             w.WriteLine($"{rs} whh = {unit.RecurrentWeight.In("p")};");
-            w.WriteLine($"{rs} bhh = {unit.RecurrentBias.In("p")};");
+            if (unit.HasBias)
+            {
+                w.WriteLine($"{rs} bhh = {unit.RecurrentBias!.In("p")};");
+            }
+
             w.WriteLine($"{s} gh = work.Slice(0, batch * {gh});");
             w.WriteLine();
             w.WriteLine("// W_ih x_t + b_ih for every step at once (b_hh stays with the recurrent product, which r gates).");
-            w.WriteLine($"{ModelWriter.Rows}.Broadcast(cache, rows, {gh}, {ldc}, {unit.InputBias.In("p")});");
+            w.WriteLine(UnitWriter.StartRows("cache", "rows", gh, N(ldc), unit.InputBias?.In("p")));
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(rows, {input}, x, ldx, {unit.InputWeight.In("p")}, {gh}, {plan.PanelWidth}, 0, {gh}, cache, {ldc});");
             w.WriteLine();
             w.WriteLine($"// One step: the recurrent pre-activations of h_{prev}, then the cell.");
@@ -49,18 +53,18 @@ internal static class GruWriter
                 w.WriteLine($"{s} zt = cache.Slice(t * cacheStride);");
                 if (after)
                 {
-                    w.WriteLine($"{ModelWriter.Rows}.Broadcast(gh, batch, {gh}, {gh}, bhh);");
+                    w.WriteLine(UnitWriter.StartRows("gh", "batch", gh, N(gh), unit.HasBias ? "bhh" : null));
                     w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, hPrevious, ldPrevious, whh, {gh}, {plan.PanelWidth}, 0, {gh}, gh, {gh});");
                     w.WriteLine($"{cells}.GruForward(zt, {ldc}, gh, {gh}, hPrevious, ldPrevious, y.Slice(t * stride), ldy, batch, {h});");
                 }
                 else
                 {
                     w.WriteLine("// r, z from W_h(r,z) h + b_h(r,z); then n from W_hn (r ⊙ h) + b_hn.");
-                    w.WriteLine($"{ModelWriter.Rows}.Broadcast(gh, batch, {2 * h}, {gh}, bhh.Slice(0, {2 * h}));");
+                    w.WriteLine(UnitWriter.StartRows("gh", "batch", 2 * h, N(gh), unit.HasBias ? $"bhh.Slice(0, {2 * h})" : null));
                     w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, hPrevious, ldPrevious, whh, {gh}, {plan.PanelWidth}, 0, {2 * h}, gh, {gh});");
                     w.WriteLine($"{cells}.GruResetBeforeForwardGates(zt, {ldc}, gh, {gh}, hPrevious, ldPrevious, batch, {h});");
                     w.WriteLine($"{s} ghn = gh.Slice({2 * h});");
-                    w.WriteLine($"{ModelWriter.Rows}.Broadcast(ghn, batch, {h}, {gh}, bhh.Slice({2 * h}, {h}));");
+                    w.WriteLine(UnitWriter.StartRows("ghn", "batch", h, N(gh), unit.HasBias ? $"bhh.Slice({2 * h}, {h})" : null));
                     w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, zt.Slice({gh}), {ldc}, whh, {gh}, {plan.PanelWidth}, {2 * h}, {h}, ghn, {gh});");
                     w.WriteLine($"{cells}.GruResetBeforeForwardUpdate(zt, {ldc}, ghn, {gh}, hPrevious, ldPrevious, y.Slice(t * stride), ldy, batch, {h});");
                 }
@@ -104,6 +108,7 @@ internal static class GruWriter
             w.WriteLine($"int t = {last};");
             using (w.Block("while (true)"))
             {
+                UnitWriter.WriteFlow(w, plan, unit, "t");
                 w.WriteLine($"bool isFirst = t == {first};");
                 w.WriteLine($"{rs} hPrevious = isFirst ? h0 : y.Slice(({previous}) * stride);");
                 w.WriteLine($"int ldPrevious = isFirst ? {h} : ldy;");

@@ -30,7 +30,7 @@ internal static class LstmWriter
             w.WriteLine($"{rs} whh = {unit.RecurrentWeight.In("p")};");
             w.WriteLine();
             w.WriteLine("// z_t = W_ih x_t + b_ih + b_hh for every step at once: one product over all rows.");
-            w.WriteLine($"{ModelWriter.Rows}.Broadcast(cache, rows, {gh}, {ldc}, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
+            w.WriteLine(UnitWriter.StartRows("cache", "rows", gh, N(ldc), unit.InputBias?.In("p"), unit.RecurrentBias?.In("p")));
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(rows, {input}, x, ldx, {unit.InputWeight.In("p")}, {gh}, {plan.PanelWidth}, 0, {gh}, cache, {ldc});");
             w.WriteLine();
             w.WriteLine($"// z_t += W_hh h_{prev}; then the gates, c_t and h_t, starting from h0 and c0.");
@@ -69,11 +69,13 @@ internal static class LstmWriter
             w.WriteLine($"// BPTT, latest step first: through h_t = o ⊙ tanh c_t and c_t = f ⊙ c_{prev} + i ⊙ g to ∂L/∂z_t;  ∂L/∂h_{prev} += ∂L/∂z_t · W_hh");
             using (w.Block(UnitWriter.BackwardLoop(unit)))
             {
+                UnitWriter.WriteFlow(w, plan, unit, "t");
                 w.WriteLine($"{s} dzt = dz.Slice(t * dzStride);");
                 w.WriteLine($"global::NativeRnn.Kernels.Cells.LstmBackward(cache.Slice(t * cacheStride), {ldc}, cache.Slice((({previous}) * cacheStride) + {gh}), {ldc}, dy.Slice(t * stride), ldy, dc0, dzt, {gh}, batch, {h});");
                 w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {gh}, dzt, {gh}, whh, {h}, dy.Slice(({previous}) * stride), ldy);");
             }
 
+            UnitWriter.WriteFlow(w, plan, unit, first);
             w.WriteLine($"{s} dzFirst = dz.Slice(({first}) * dzStride);");
             w.WriteLine($"global::NativeRnn.Kernels.Cells.LstmBackward(cache.Slice(({first}) * cacheStride), {ldc}, c0, {h}, dy.Slice(({first}) * stride), ldy, dc0, dzFirst, {gh}, batch, {h});");
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {gh}, dzFirst, {gh}, whh, {h}, dh0, {h});");

@@ -9,8 +9,10 @@ namespace NativeRnn.Generators.Emit;
 /// <summary>One tensor of the parameter block, as the emitter lays it out.</summary>
 internal sealed class TensorPlan
 {
-    public TensorPlan(string name, string role, int offset, int rows, int columns, bool transposed, int gates = 1, int onesBlock = -1)
+    public TensorPlan(string name, string role, int offset, int rows, int columns, bool transposed, int gates = 1, int onesBlock = -1, InitializerKind initializer = InitializerKind.Default, double onesValue = 1.0)
     {
+        Initializer = initializer;
+        OnesValue = onesValue;
         Name = name;
         Role = role;
         Offset = offset;
@@ -39,6 +41,12 @@ internal sealed class TensorPlan
     public int Gates { get; }
 
     public int OnesBlock { get; }
+
+    /// <summary>The declared initialiser (Default: the role's standard).</summary>
+    public InitializerKind Initializer { get; }
+
+    /// <summary>The start of the <see cref="OnesBlock"/> gate block.</summary>
+    public double OnesValue { get; }
 
     public int Length => Columns == 0 ? Rows : Rows * Columns;
 
@@ -70,7 +78,7 @@ internal sealed class TensorPlan
 /// <summary>One direction of one recurrent layer: the unit that has its own weights and time loop.</summary>
 internal sealed class UnitPlan
 {
-    public UnitPlan(LayerPlan layer, int direction, TensorPlan inputWeight, TensorPlan recurrentWeight, TensorPlan inputBias, TensorPlan recurrentBias)
+    public UnitPlan(LayerPlan layer, int direction, TensorPlan inputWeight, TensorPlan recurrentWeight, TensorPlan? inputBias, TensorPlan? recurrentBias)
     {
         Layer = layer;
         Direction = direction;
@@ -94,9 +102,13 @@ internal sealed class UnitPlan
 
     public TensorPlan RecurrentWeight { get; }
 
-    public TensorPlan InputBias { get; }
+    /// <summary><c>bias_ih</c>, or null for a layer declared with <c>Bias = false</c>.</summary>
+    public TensorPlan? InputBias { get; }
 
-    public TensorPlan RecurrentBias { get; }
+    /// <summary><c>bias_hh</c>, or null for a layer declared with <c>Bias = false</c>.</summary>
+    public TensorPlan? RecurrentBias { get; }
+
+    public bool HasBias => InputBias is not null;
 
     /// <summary>First column of this direction's output inside the layer's <c>[rows, D·H]</c> output.</summary>
     public int OutputColumn => Direction * Layer.Hidden;
@@ -119,6 +131,11 @@ internal sealed class LayerPlan
     public LayerKind Kind => Info.Kind;
 
     public int Hidden => Info.Hidden;
+
+    public bool HasBias => Info.Bias;
+
+    /// <summary>Dropout rate on the layer's input, 0 for none.</summary>
+    public double InputDropout => Info.InputDropout;
 
     public int Directions => Info.Bidirectional ? 2 : 1;
 
@@ -175,6 +192,15 @@ internal sealed class LayerPlan
     }
 }
 
+/// <summary>Dropout on the input of layer <paramref name="Index"/> (the head when it equals the layer count), <paramref name="Width"/> wide.</summary>
+internal sealed record DropoutSite(int Index, int Width, double Rate)
+{
+    /// <summary>Name stem of the site's tape regions and comments: <c>Drop1</c>, or <c>DropHead</c>.</summary>
+    public string Name(ModelPlan plan) => Index == plan.Layers.Count ? "DropHead" : $"Drop{Index}";
+
+    public string RateText => Rate.ToString("R", CultureInfo.InvariantCulture);
+}
+
 /// <summary>Everything the writers need about a model: sizes, tensor offsets, buffer sizes.</summary>
 internal sealed class ModelPlan
 {
@@ -205,11 +231,12 @@ internal sealed class ModelPlan
             for (int d = 0; d < layer.Directions; d++)
             {
                 string suffix = d == 1 ? "_reverse" : string.Empty;
-                int onesBlock = layer.Kind == LayerKind.Lstm ? 1 : -1;
-                TensorPlan wih = Add(new TensorPlan($"weight_ih_l{k}{suffix}", "InputWeight", offset, gh, layer.InputWidth, transposed: true, layer.Gates));
-                TensorPlan whh = Add(new TensorPlan($"weight_hh_l{k}{suffix}", "RecurrentWeight", offset, gh, layer.Hidden, transposed: true, layer.Gates));
-                TensorPlan bih = Add(new TensorPlan($"bias_ih_l{k}{suffix}", "InputBias", offset, gh, 0, transposed: false, layer.Gates, onesBlock));
-                TensorPlan bhh = Add(new TensorPlan($"bias_hh_l{k}{suffix}", "RecurrentBias", offset, gh, 0, transposed: false, layer.Gates));
+                LayerInfo info = layer.Info;
+                int onesBlock = layer.Kind == LayerKind.Lstm && info.ForgetGateBias != 0 ? 1 : -1;
+                TensorPlan wih = Add(new TensorPlan($"weight_ih_l{k}{suffix}", "InputWeight", offset, gh, layer.InputWidth, transposed: true, layer.Gates, initializer: info.InputWeights));
+                TensorPlan whh = Add(new TensorPlan($"weight_hh_l{k}{suffix}", "RecurrentWeight", offset, gh, layer.Hidden, transposed: true, layer.Gates, initializer: info.RecurrentWeights));
+                TensorPlan? bih = info.Bias ? Add(new TensorPlan($"bias_ih_l{k}{suffix}", "InputBias", offset, gh, 0, transposed: false, layer.Gates, onesBlock, onesValue: info.ForgetGateBias)) : null;
+                TensorPlan? bhh = info.Bias ? Add(new TensorPlan($"bias_hh_l{k}{suffix}", "RecurrentBias", offset, gh, 0, transposed: false, layer.Gates)) : null;
                 layer.Units.Add(new UnitPlan(layer, d, wih, whh, bih, bhh));
             }
 
@@ -220,7 +247,7 @@ internal sealed class ModelPlan
         TopWidth = width;
         if (model.HeadOutputs > 0)
         {
-            HeadWeight = Add(new TensorPlan("head.weight", "HeadWeight", offset, model.HeadOutputs, TopWidth, transposed: true));
+            HeadWeight = Add(new TensorPlan("head.weight", "HeadWeight", offset, model.HeadOutputs, TopWidth, transposed: true, initializer: model.HeadWeights));
             HeadBias = Add(new TensorPlan("head.bias", "HeadBias", offset, model.HeadOutputs, 0, transposed: false));
         }
 
@@ -250,6 +277,37 @@ internal sealed class ModelPlan
     }
 
     public ModelInfo Model { get; }
+
+    /// <summary>
+    /// The places where dropout applies, in order: the input of each layer declared after a <c>[Dropout]</c>,
+    /// then the head's input. Index = the layer's index, or <see cref="Layers"/>.Count for the head.
+    /// </summary>
+    public IEnumerable<DropoutSite> DropoutSites
+    {
+        get
+        {
+            int width = InputSize;
+            foreach (LayerPlan layer in Layers)
+            {
+                if (layer.InputDropout > 0)
+                {
+                    yield return new DropoutSite(layer.Index, width, layer.InputDropout);
+                }
+
+                width = layer.OutputWidth;
+            }
+
+            if (HasHead && Model.HeadDropout > 0)
+            {
+                yield return new DropoutSite(Layers.Count, TopWidth, Model.HeadDropout);
+            }
+        }
+    }
+
+    public bool HasDropout => DropoutSites.Any();
+
+    /// <summary>The dropout on the input of layer <paramref name="index"/> (or the head, at <c>Layers.Count</c>), or null.</summary>
+    public DropoutSite? DropoutAt(int index) => DropoutSites.FirstOrDefault(site => site.Index == index);
 
     /// <summary>The C# element type keyword.</summary>
     public string T { get; }

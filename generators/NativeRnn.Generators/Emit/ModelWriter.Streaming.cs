@@ -149,8 +149,8 @@ internal static partial class ModelWriter
                     w.WriteLine($"// z_t = W_ih x_t + b_ih{(gru ? string.Empty : " + b_hh")} for the whole chunk in one product.");
                     w.WriteLine($"{plan.Span} z = projection.Slice(0, {steps} * {gh});");
                     w.WriteLine(gru
-                        ? $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")});"
-                        : $"{Rows}.Broadcast(z, {steps}, {gh}, {gh}, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
+                        ? UnitWriter.StartRows("z", steps, gh, N(gh), unit.InputBias?.In("p"))
+                        : UnitWriter.StartRows("z", steps, gh, N(gh), unit.InputBias?.In("p"), unit.RecurrentBias?.In("p")));
                     w.WriteLine($"{Gemm}.MultiplyAddPanels({steps}, {layer.InputWidth}, {previous}, {previousWidth}, {unit.InputWeight.In("p")}, {gh}, {plan.PanelWidth}, 0, {gh}, z, {gh});");
                     w.WriteLine();
                     w.WriteLine($"// Then the recurrence, one generated step at a time: h_t from z_t and h_(t−1).");
@@ -228,7 +228,7 @@ internal static partial class ModelWriter
             ? "/// <param name=\"token\">The token id, in <c>[0, Vocabulary)</c>.</param>"
             : "/// <param name=\"input\"><c>x_t</c>, <see cref=\"InputSize\"/> finite values.</param>");
         w.WriteLine("/// <param name=\"output\">Receives <c>y_t</c>, <see cref=\"OutputSize\"/> values.</param>");
-        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the input is {(tokens ? "not a token id" : "not finite")}; the state is unchanged.</exception>");
+        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong, the input is {(tokens ? "not a token id" : "not finite")} or the state holds NaN or ∞; the state is unchanged.</exception>");
         w.WriteLine($"public {ro}void Step(ref State state, {input}, {plan.Span} output) => StepCore(state, {arguments}, output);");
         w.WriteLine();
         WriteSkipLocalsInit(w, plan);
@@ -248,6 +248,7 @@ internal static partial class ModelWriter
             }
 
             w.WriteLine($"{Guard}.Length(output.Length, OutputSize, nameof(output), \"[OutputSize]\");");
+            w.WriteLine($"{Guard}.Finite<{plan.T}>(s, \"state\");");
             w.WriteLine($"{plan.Span} block = ParameterBlock;");
             w.WriteLine($"{plan.ReadOnlySpan} p = block;");
             w.WriteLine($"ref {plan.T} parameters = ref {MemoryMarshal}.GetReference(block);");
@@ -295,7 +296,7 @@ internal static partial class ModelWriter
             ? "/// <param name=\"tokens\">The token ids, each in <c>[0, Vocabulary)</c>.</param>"
             : "/// <param name=\"inputs\"><c>[steps, InputSize]</c>, finite.</param>");
         w.WriteLine("/// <param name=\"outputs\">Receives <c>[steps, OutputSize]</c>.</param>");
-        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong or an input is {(tokens ? "not a token id" : "not finite")}; the state is unchanged.</exception>");
+        w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong, an input is {(tokens ? "not a token id" : "not finite")} or the state holds NaN or ∞; the state is unchanged.</exception>");
         w.WriteLine($"public {ro}void Forward(ref State state, {inputs}, {plan.Span} outputs) => ForwardCore(state, {inputsName}, outputs);");
         w.WriteLine();
         WriteSkipLocalsInit(w, plan);
@@ -314,6 +315,7 @@ internal static partial class ModelWriter
             }
 
             w.WriteLine($"{Guard}.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), \"[steps, OutputSize]\");");
+            w.WriteLine($"{Guard}.Finite<{plan.T}>(s, \"state\");");
             using (w.Block($"if (steps <= {stackChunk})"))
             {
                 w.WriteLine($"ForwardChunks(s, {inputsName}, outputs, stackalloc {plan.T}[{(stackChunk * rowWidth) + fixedWidth}], {stackChunk});");

@@ -173,14 +173,32 @@ internal static partial class ModelWriter
         foreach (LayerPlan layer in plan.Layers)
         {
             string b(bool v) => v ? "true" : "false";
-            w.WriteLine($"new global::NativeRnn.LayerDescription(global::NativeRnn.LayerKind.{layer.Kind}, {layer.InputWidth}, {layer.Hidden}, global::NativeRnn.Activation.{layer.Info.Activation}, {b(layer.Info.Bidirectional)}, {b(layer.Info.ResetAfter)}),");
+            var options = new System.Collections.Generic.List<string>();
+            if (!layer.HasBias)
+            {
+                options.Add("Bias = false");
+            }
+
+            if (layer.InputDropout > 0)
+            {
+                options.Add($"InputDropout = {layer.InputDropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+
+            string initializer = options.Count == 0 ? string.Empty : $" {{ {string.Join(", ", options)} }}";
+            w.WriteLine($"new global::NativeRnn.LayerDescription(global::NativeRnn.LayerKind.{layer.Kind}, {layer.InputWidth}, {layer.Hidden}, global::NativeRnn.Activation.{layer.Info.Activation}, {b(layer.Info.Bidirectional)}, {b(layer.Info.ResetAfter)}){initializer},");
         }
 
         w.Outdent();
         w.WriteLine("},");
         w.WriteLine($"{plan.Model.HeadOutputs},");
         w.WriteLine($"{plan.Model.Vocabulary},");
-        w.WriteLine($"{plan.Model.EmbeddingDimension});");
+        w.WriteLine(plan.Model.HeadDropout > 0
+            ? $"{plan.Model.EmbeddingDimension},"
+            : $"{plan.Model.EmbeddingDimension});");
+        if (plan.Model.HeadDropout > 0)
+        {
+            w.WriteLine($"{plan.Model.HeadDropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)});");
+        }
         w.Outdent();
         w.WriteLine();
     }
@@ -197,6 +215,8 @@ internal static partial class ModelWriter
         w.WriteLine($"global::NativeRnn.ModelLayout {model}.Layout => Layout;");
         w.WriteLine();
         w.WriteLine($"{tape} {model}.CreateTape(int maxSteps, int maxBatch) => new Tape(maxSteps, maxBatch);");
+        w.WriteLine();
+        w.WriteLine($"void {model}.Initialize(ulong seed, global::NativeRnn.Initialization.InitializationOptions? options) => Initialize(seed, options);");
         w.WriteLine();
         if (plan.HasEmbedding)
         {
@@ -262,7 +282,9 @@ internal static partial class ModelWriter
             string shape = t.Columns == 0 ? $"new[] {{ {t.Rows} }}" : $"new[] {{ {t.Rows}, {t.Columns} }}";
             string storage = t.Transposed ? "Panels" : "RowMajor";
             string end = i == plan.Tensors.Count - 1 ? ");" : ",";
-            w.WriteLine($"new global::NativeRnn.TensorInfo(\"{t.Name}\", global::NativeRnn.TensorRole.{t.Role}, {t.OffsetName}, {shape}, global::NativeRnn.TensorStorage.{storage}, {t.Gates}, {N(t.OnesBlock)}, {(t.Transposed ? plan.PanelWidth : 0)}){end}");
+            string declared = t.Initializer == InitializerKind.Default ? string.Empty : $", initializer: global::NativeRnn.WeightInitializer.{t.Initializer}";
+            string ones = t.OnesBlock >= 0 && t.OnesValue != 1.0 ? $", onesValue: {t.OnesValue.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
+            w.WriteLine($"new global::NativeRnn.TensorInfo(\"{t.Name}\", global::NativeRnn.TensorRole.{t.Role}, {t.OffsetName}, {shape}, global::NativeRnn.TensorStorage.{storage}, {t.Gates}, {N(t.OnesBlock)}, {(t.Transposed ? plan.PanelWidth : 0)}{declared}{ones}){end}");
         }
 
         w.Outdent();
@@ -311,6 +333,11 @@ internal static partial class ModelWriter
         w.WriteLine("/// </summary>");
         w.WriteLine("/// <param name=\"seed\">The seed.</param>");
         w.WriteLine($"public {ro}void Initialize(ulong seed) => Layout.Initialize<{plan.T}>(ParameterBlock, seed);");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Re-initialises every parameter deterministically from <paramref name=\"seed\"/>, with <paramref name=\"options\"/> overriding the declared initialisers.</summary>");
+        w.WriteLine("/// <param name=\"seed\">The seed.</param>");
+        w.WriteLine("/// <param name=\"options\">The overrides; null keeps the declaration.</param>");
+        w.WriteLine($"public {ro}void Initialize(ulong seed, global::NativeRnn.Initialization.InitializationOptions? options) => Layout.Initialize<{plan.T}>(ParameterBlock, seed, options);");
         w.WriteLine();
         w.WriteLine("/// <summary>Sets one tensor from values in PyTorch's layout (row-major, PyTorch's shape).</summary>");
         w.WriteLine("/// <param name=\"name\">PyTorch name, e.g. <c>weight_ih_l0</c>.</param>");

@@ -34,7 +34,7 @@ internal static class SimpleRnnWriter
             w.WriteLine($"{plan.ReadOnlySpan} whh = {unit.RecurrentWeight.In("p")};");
             w.WriteLine();
             w.WriteLine("// z_t = W_ih x_t + b_ih + b_hh for every step at once: one product over all rows.");
-            w.WriteLine($"{ModelWriter.Rows}.Broadcast(y, rows, {h}, ldy, {unit.InputBias.In("p")}, {unit.RecurrentBias.In("p")});");
+            w.WriteLine(UnitWriter.StartRows("y", "rows", h, "ldy", unit.InputBias?.In("p"), unit.RecurrentBias?.In("p")));
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(rows, {input}, x, ldx, {unit.InputWeight.In("p")}, {h}, {plan.PanelWidth}, 0, {h}, y, ldy);");
             w.WriteLine();
             w.WriteLine($"// h_t = {g}(z_t + W_hh h_{prev}), starting from h0.");
@@ -69,11 +69,13 @@ internal static class SimpleRnnWriter
             w.WriteLine($"// BPTT, latest step first: ∂L/∂z_t = ∂L/∂h_t ⊙ {derivative};  ∂L/∂h_{prev} += ∂L/∂z_t · W_hh");
             using (w.Block(UnitWriter.BackwardLoop(unit)))
             {
+                UnitWriter.WriteFlow(w, plan, unit, "t");
                 w.WriteLine($"{s} dzt = dy.Slice(t * stride);");
                 w.WriteLine($"{ModelWriter.Activations}.{activation}Backward(y.Slice(t * stride), ldy, dzt, ldy, batch, {h});");
                 w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, dzt, ldy, whh, {h}, dy.Slice(({UnitWriter.Previous(unit)}) * stride), ldy);");
             }
 
+            UnitWriter.WriteFlow(w, plan, unit, first);
             w.WriteLine($"{s} dzFirst = dy.Slice(({first}) * stride);");
             w.WriteLine($"{ModelWriter.Activations}.{activation}Backward(y.Slice(({first}) * stride), ldy, dzFirst, ldy, batch, {h});");
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, dzFirst, ldy, whh, {h}, dh0, {h});");

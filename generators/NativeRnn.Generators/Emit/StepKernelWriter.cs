@@ -898,17 +898,17 @@ internal sealed class KernelContext
     public string Start(string m, GateGroup group, bool projected, string column)
     {
         var terms = new List<string>();
-        if (group.Input)
+        if (group.Input && (projected || Unit.HasBias))
         {
-            terms.Add(projected ? $"{m}.Load(ref zx, {column})" : $"{m}.Load(ref p, {Named(Unit.InputBias, column)})");
+            terms.Add(projected ? $"{m}.Load(ref zx, {column})" : $"{m}.Load(ref p, {Named(Unit.InputBias!, column)})");
         }
 
-        if (group.Recurrent && (!projected || Layer.Kind == LayerKind.Gru))
+        if (group.Recurrent && Unit.HasBias && (!projected || Layer.Kind == LayerKind.Gru))
         {
-            terms.Add($"{m}.Load(ref p, {Named(Unit.RecurrentBias, column)})");
+            terms.Add($"{m}.Load(ref p, {Named(Unit.RecurrentBias!, column)})");
         }
 
-        return string.Join(" + ", terms);
+        return terms.Count == 0 ? $"{m}.Zero" : string.Join(" + ", terms);
     }
 
     /// <summary>The starting value of a panel accumulator at <paramref name="column"/> of <paramref name="destination"/>.</summary>
@@ -916,13 +916,18 @@ internal sealed class KernelContext
     {
         if (Layer.Kind == LayerKind.Gru)
         {
-            // zi starts at b_ih, zh at b_hh.
-            return $"{m}.Load(ref p, {Named(destination == "zi" ? Unit.InputBias : Unit.RecurrentBias, column)})";
+            // zi starts at b_ih, zh at b_hh (or zero without biases).
+            return Unit.HasBias ? $"{m}.Load(ref p, {Named(destination == "zi" ? Unit.InputBias! : Unit.RecurrentBias!, column)})" : $"{m}.Zero";
         }
 
-        return projected
-            ? $"{m}.Load(ref zx, {column})"
-            : $"{m}.Load(ref p, {Named(Unit.InputBias, column)}) + {m}.Load(ref p, {Named(Unit.RecurrentBias, column)})";
+        if (projected)
+        {
+            return $"{m}.Load(ref zx, {column})";
+        }
+
+        return Unit.HasBias
+            ? $"{m}.Load(ref p, {Named(Unit.InputBias!, column)}) + {m}.Load(ref p, {Named(Unit.RecurrentBias!, column)})"
+            : $"{m}.Zero";
     }
 
     /// <summary><c>{Tensor}Offset + column</c>: an element of a tensor of the parameter block, by the tensor's constant.</summary>
@@ -1015,12 +1020,18 @@ internal sealed class KernelContext
         string span = $"global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan";
         string ro = $"global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan";
         int gh = Gates * H;
-        string Slice(TensorPlan tensor) => $"{ro}(ref NrnnUnsafe.Add(ref p, {tensor.Offset}), {tensor.Length})";
+        string Slice(TensorPlan? tensor) => tensor is null ? "noBias" : $"{ro}(ref NrnnUnsafe.Add(ref p, {tensor.Offset}), {tensor.Length})";
         string hSpan = $"{ro}(ref h, {H})";
         string cSpan = $"{span}(ref c, {H})";
 
         // The kernel's output must not overlap h: go through a buffer.
         w.WriteLine($"global::System.Span<{T}> next = stackalloc {T}[{H}];");
+        if (!Unit.HasBias && (!projected || Layer.Kind == LayerKind.Gru))
+        {
+            w.WriteLine($"global::System.Span<{T}> noBias = stackalloc {T}[{gh}];");
+            w.WriteLine("noBias.Clear(); // Bias = false: the kernel adds zeros");
+        }
+
         string kernels = "global::NativeRnn.Kernels.StepKernels";
         string panel = Plan.PanelWidth.ToString(CultureInfo.InvariantCulture);
         if (projected)

@@ -11,8 +11,9 @@ namespace NativeRnn.Generators.Emit;
 /// Forward:  <c>(p, x, ldx, y, ldy, h0, hN, c0, cN, cache, work, steps, batch)</c> — x and y are
 /// <c>[steps·batch, ·]</c> row matrices; h0/c0 are read before the first step and hN/cN written after the
 /// last (they may alias); cache holds what backward needs; work is per-step scratch.
-/// Backward: <c>(p, g, x, ldx, y, dy, ldy, h0, dhN, dh0, c0, dcN, dc0, cache, dx, lddx, dz, dz2, work, scratch, steps, batch)</c>
-/// — dy holds ∂L/∂h_t and is consumed; parameter gradients are added to g and ∂L/∂x to dx.
+/// Backward: <c>(p, g, x, ldx, y, dy, ldy, h0, dhN, dh0, c0, dcN, dc0, cache, dx, lddx, dz, dz2, work, scratch, flow, steps, batch)</c>
+/// — dy holds ∂L/∂h_t and is consumed; parameter gradients are added to g and ∂L/∂x to dx; a non-empty flow
+/// receives ‖∂L/∂h_t‖ per step.
 /// </remarks>
 internal static class UnitWriter
 {
@@ -41,7 +42,35 @@ internal static class UnitWriter
     public static string BackwardSignature(ModelPlan plan, UnitPlan unit)
     {
         string rs = plan.ReadOnlySpan, s = plan.Span;
-        return $"private static void {unit.Name}Backward({rs} p, {s} g, {rs} x, int ldx, {rs} y, {s} dy, int ldy, {rs} h0, {rs} dhN, {s} dh0, {rs} c0, {rs} dcN, {s} dc0, {rs} cache, {s} dx, int lddx, {s} dz, {s} dz2, {s} work, {s} scratch, int steps, int batch)";
+        return $"private static void {unit.Name}Backward({rs} p, {s} g, {rs} x, int ldx, {rs} y, {s} dy, int ldy, {rs} h0, {rs} dhN, {s} dh0, {rs} c0, {rs} dcN, {s} dc0, {rs} cache, {s} dx, int lddx, {s} dz, {s} dz2, {s} work, {s} scratch, global::System.Span<double> flow, int steps, int batch)";
+    }
+
+    /// <summary>
+    /// The line that starts pre-activation rows at their biases (<c>b1 + b2</c> when both are given), or at zero for a
+    /// layer without biases.
+    /// </summary>
+    public static string StartRows(string target, string rows, int columns, string ld, string? bias1, string? bias2 = null)
+    {
+        if (bias1 is null)
+        {
+            return $"{ModelWriter.Rows}.Clear({target}, {rows}, {columns}, {ld}); // no biases (Bias = false)";
+        }
+
+        return bias2 is null
+            ? $"{ModelWriter.Rows}.Broadcast({target}, {rows}, {columns}, {ld}, {bias1});"
+            : $"{ModelWriter.Rows}.Broadcast({target}, {rows}, {columns}, {ld}, {bias1}, {bias2});";
+    }
+
+    /// <summary>
+    /// Writes the gradient-flow record of step <paramref name="t"/>: ‖∂L/∂h_t‖ over the batch, taken where dy(t) is
+    /// complete (its own loss and everything later steps sent back) and before the cell consumes it.
+    /// </summary>
+    public static void WriteFlow(IndentedTextWriter w, ModelPlan plan, UnitPlan unit, string t)
+    {
+        using (w.Block("if (!flow.IsEmpty)"))
+        {
+            w.WriteLine($"flow[{t}] = global::System.Math.Sqrt({ModelWriter.Rows}.SumOfSquares<{plan.T}>(dy.Slice(({t}) * stride), batch, {unit.Layer.Hidden}, ldy));");
+        }
     }
 
     /// <summary>Step index processed first (<c>0</c>, or <c>steps - 1</c> in reverse).</summary>
@@ -85,10 +114,19 @@ internal static class UnitWriter
     {
         LayerPlan layer = unit.Layer;
         int gh = layer.Gates * layer.Hidden, input = layer.InputWidth;
-        w.WriteLine("// ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)");
-        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({input}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh}, {plan.PanelWidth}, 0, {gh});");
-        w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias.In("g")});");
-        w.WriteLine($"{ModelWriter.Rows}.SumInto({dzh}, rows, {gh}, {lddz}, {unit.RecurrentBias.In("g")});");
+        if (unit.HasBias)
+        {
+            w.WriteLine("// ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({input}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh}, {plan.PanelWidth}, 0, {gh});");
+            w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias!.In("g")});");
+            w.WriteLine($"{ModelWriter.Rows}.SumInto({dzh}, rows, {gh}, {lddz}, {unit.RecurrentBias!.In("g")});");
+        }
+        else
+        {
+            w.WriteLine("// ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ (no biases)");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({input}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh}, {plan.PanelWidth}, 0, {gh});");
+        }
+
         w.WriteLine();
         w.WriteLine("// ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)");
         w.WriteLine($"var wih = scratch.Slice(0, {gh * input});");

@@ -52,8 +52,31 @@ internal sealed record HierarchyInfo(string Namespace, EquatableArray<Containing
     }
 }
 
-/// <summary>A recurrent layer as declared.</summary>
-internal sealed record LayerInfo(LayerKind Kind, int Hidden, ActivationKind Activation, bool Bidirectional, bool ResetAfter);
+/// <summary>Weight initialisers (values match <c>NativeRnn.WeightInitializer</c>); Default means the role's standard.</summary>
+internal enum InitializerKind
+{
+    Default = 0,
+    GlorotUniform = 1,
+    GlorotNormal = 2,
+    Orthogonal = 3,
+    Identity = 4,
+    PyTorchUniform = 5,
+    StandardNormal = 6,
+    Zeros = 7,
+}
+
+/// <summary>A recurrent layer as declared; <c>InputDropout</c> is the rate of a <c>[Dropout]</c> declared before it (0 for none).</summary>
+internal sealed record LayerInfo(
+    LayerKind Kind,
+    int Hidden,
+    ActivationKind Activation,
+    bool Bidirectional,
+    bool ResetAfter,
+    bool Bias = true,
+    double InputDropout = 0,
+    InitializerKind InputWeights = InitializerKind.Default,
+    InitializerKind RecurrentWeights = InitializerKind.Default,
+    double ForgetGateBias = 1.0);
 
 /// <summary>A whole model as declared: everything the emitter needs, and nothing from Roslyn.</summary>
 internal sealed record ModelInfo(
@@ -64,7 +87,9 @@ internal sealed record ModelInfo(
     int EmbeddingDimension,
     EquatableArray<LayerInfo> Layers,
     int HeadOutputs,
-    bool AllowUnsafe)
+    bool AllowUnsafe,
+    double HeadDropout = 0,
+    InitializerKind HeadWeights = InitializerKind.Default)
 {
     public bool HasEmbedding => Vocabulary > 0;
 }

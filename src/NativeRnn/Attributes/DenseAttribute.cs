@@ -16,4 +16,7 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>Outputs per time step.</summary>
     public int Outputs { get; }
+
+    /// <summary>How <c>head.weight</c> starts; <see cref="WeightInitializer.Default"/> is Glorot uniform.</summary>
+    public WeightInitializer Weights { get; set; }
 }

@@ -33,4 +33,16 @@ public sealed class GruAttribute : Attribute
 
     /// <summary>Adds a reverse-direction copy; the output is <c>[h_forward; h_reverse]</c>. No streaming <c>Step</c> then.</summary>
     public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// Whether the layer has the biases <c>bias_ih</c> and <c>bias_hh</c> (<see langword="true"/>, the default). Set to
+    /// <see langword="false"/> for PyTorch's <c>bias=False</c>: the layer then has no bias tensors at all.
+    /// </summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>How <c>weight_ih</c> starts; <see cref="WeightInitializer.Default"/> is Glorot uniform per gate block.</summary>
+    public WeightInitializer InputWeights { get; set; }
+
+    /// <summary>How <c>weight_hh</c> starts; <see cref="WeightInitializer.Default"/> is orthogonal per gate block.</summary>
+    public WeightInitializer RecurrentWeights { get; set; }
 }

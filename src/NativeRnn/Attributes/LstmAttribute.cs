@@ -24,4 +24,22 @@ public sealed class LstmAttribute : Attribute
 
     /// <summary>Adds a reverse-direction copy; the output is <c>[h_forward; h_reverse]</c>. No streaming <c>Step</c> then.</summary>
     public bool Bidirectional { get; set; }
+
+    /// <summary>
+    /// Whether the layer has the biases <c>bias_ih</c> and <c>bias_hh</c> (<see langword="true"/>, the default). Set to
+    /// <see langword="false"/> for PyTorch's <c>bias=False</c>: the layer then has no bias tensors at all.
+    /// </summary>
+    public bool Bias { get; set; } = true;
+
+    /// <summary>How <c>weight_ih</c> starts; <see cref="WeightInitializer.Default"/> is Glorot uniform per gate block.</summary>
+    public WeightInitializer InputWeights { get; set; }
+
+    /// <summary>How <c>weight_hh</c> starts; <see cref="WeightInitializer.Default"/> is orthogonal per gate block.</summary>
+    public WeightInitializer RecurrentWeights { get; set; }
+
+    /// <summary>
+    /// The initial value of the forget gate's <c>bias_ih</c> block; 1 by default (Jozefowicz et al. 2015), so the
+    /// cell remembers until training says otherwise. 0 is PyTorch's own start. Ignored when <see cref="Bias"/> is false.
+    /// </summary>
+    public double ForgetGateBias { get; set; } = 1.0;
 }

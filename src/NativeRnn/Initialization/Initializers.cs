@@ -23,6 +23,47 @@ public static class Initializers
         }
     }
 
+    /// <summary>
+    /// Glorot (Xavier) normal: <c>N(0, σ²)</c> with <c>σ = √(2 / (fanIn + fanOut))</c>.
+    /// </summary>
+    /// <param name="values">Row-major <c>[rows, columns]</c> destination.</param>
+    /// <param name="fanIn">Inputs of the layer.</param>
+    /// <param name="fanOut">Outputs of the layer.</param>
+    /// <param name="random">The random stream.</param>
+    public static void GlorotNormal(Span<double> values, int fanIn, int fanOut, ref DeterministicRandom random)
+        => Normal(values, 0, Math.Sqrt(2.0 / (fanIn + fanOut)), ref random);
+
+    /// <summary>PyTorch's default for recurrent layers: <c>U(−k, k)</c> with <c>k = 1/√hidden</c>.</summary>
+    /// <param name="values">Destination.</param>
+    /// <param name="hidden">The layer's hidden size.</param>
+    /// <param name="random">The random stream.</param>
+    public static void PyTorchUniform(Span<double> values, int hidden, ref DeterministicRandom random)
+    {
+        double limit = 1 / Math.Sqrt(hidden);
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = random.NextUniform(-limit, limit);
+        }
+    }
+
+    /// <summary>The identity matrix <c>I_n</c> (row-major <c>[n, n]</c>).</summary>
+    /// <param name="values">Destination of <c>n²</c> values.</param>
+    /// <param name="n">Order of the matrix.</param>
+    /// <exception cref="ArgumentException">The span does not hold <c>n²</c> values.</exception>
+    public static void Identity(Span<double> values, int n)
+    {
+        if (values.Length != n * n)
+        {
+            throw new ArgumentException($"An identity {n}×{n} matrix needs {n * n} values but the span has {values.Length}.", nameof(values));
+        }
+
+        values.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            values[(i * n) + i] = 1;
+        }
+    }
+
     /// <summary>Independent normal samples with the given mean and standard deviation.</summary>
     /// <param name="values">Destination.</param>
     /// <param name="mean">Mean.</param>

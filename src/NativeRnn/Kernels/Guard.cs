@@ -43,6 +43,20 @@ public static class Guard
         }
     }
 
+    /// <summary>Throws if a block that a pass adds into (a gradient block) already holds NaN or ∞.</summary>
+    /// <param name="values">The block.</param>
+    /// <param name="name">The argument's name.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <exception cref="ArgumentException">An element is not finite; nothing was added.</exception>
+    public static void FiniteAccumulator<T>(ReadOnlySpan<T> values, string name)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!AllFinite(values))
+        {
+            ThrowNonFiniteAccumulator(values, name);
+        }
+    }
+
     /// <summary>Throws unless <paramref name="value"/> lies in [1, <paramref name="maximum"/>].</summary>
     /// <param name="value">The value.</param>
     /// <param name="maximum">The largest allowed value.</param>
@@ -121,6 +135,20 @@ public static class Guard
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowLength(int actual, long expected, string name, string shape)
         => throw new ArgumentException($"'{name}' must have {expected} elements ({shape}) but has {actual}.", name);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNonFiniteAccumulator<T>(ReadOnlySpan<T> values, string name)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int i = 0;
+        while (i < values.Length && T.IsFinite(values[i]))
+        {
+            i++;
+        }
+
+        string found = i < values.Length ? $"{values[i]} at index {i}" : "a non-finite value";
+        throw new ArgumentException($"'{name}' already holds {found}; the backward pass adds into it, so it must be finite (zero it before the first pass). Nothing was added.", name);
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowNonFinite<T>(ReadOnlySpan<T> values, string name)

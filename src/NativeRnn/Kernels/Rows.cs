@@ -59,6 +59,75 @@ public static class Rows
         }
     }
 
+    /// <summary><c>x[r, :] ← 0</c> for every row: starts the pre-activations of a layer without biases.</summary>
+    /// <param name="x">Destination matrix.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns.</param>
+    /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
+    /// <typeparam name="T">Element type.</typeparam>
+    public static void Clear<T>(Span<T> x, int rows, int columns, int ld)
+        where T : unmanaged
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ld, nameof(x));
+        if (ld == columns)
+        {
+            x.Slice(0, rows * columns).Clear();
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            x.Slice(r * ld, columns).Clear();
+        }
+    }
+
+    /// <summary><c>y[r, :] ← y[r, :] ⊙ x[r, :]</c> for two strided matrices (a dropout mask applied to a gradient).</summary>
+    /// <param name="x">The factors.</param>
+    /// <param name="ldx">Leading dimension of <paramref name="x"/>.</param>
+    /// <param name="y">Multiplied in place.</param>
+    /// <param name="ldy">Leading dimension of <paramref name="y"/>.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    public static void MultiplyInto<T>(ReadOnlySpan<T> x, int ldx, Span<T> y, int ldy, int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ldx, nameof(x));
+        Gemm.CheckMatrix(y.Length, rows, columns, ldy, nameof(y));
+        ref T source = ref MemoryMarshal.GetReference(x);
+        ref T destination = ref MemoryMarshal.GetReference(y);
+        if (ldx == columns && ldy == columns)
+        {
+            ElementwiseDriver.MapInPlace<MultiplyOperator<T>, T>(ref source, ref destination, rows * columns);
+            return;
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            ElementwiseDriver.MapInPlace<MultiplyOperator<T>, T>(ref Unsafe.Add(ref source, r * ldx), ref Unsafe.Add(ref destination, r * ldy), columns);
+        }
+    }
+
+    /// <summary><c>Σ_r Σ_c x[r, c]²</c> of a strided matrix, accumulated in double (the gradient-flow norms).</summary>
+    /// <param name="x">The matrix.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns.</param>
+    /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <returns>The sum of squares.</returns>
+    public static double SumOfSquares<T>(ReadOnlySpan<T> x, int rows, int columns, int ld)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ld, nameof(x));
+        double sum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            sum += VectorMath.SumOfSquares(x.Slice(r * ld, columns));
+        }
+
+        return sum;
+    }
+
     /// <summary><c>sum[c] += Σ_r x[r, c]</c>: the gradient of a bias broadcast over rows.</summary>
     /// <param name="x">Source matrix.</param>
     /// <param name="rows">Rows.</param>
@@ -251,4 +320,14 @@ internal readonly struct AddOperator<T> : IBinaryOperator<T>
     public static TVector Invoke<TOps, TVector>(TVector x, TVector y)
         where TOps : ISimd<TVector, T>
         => TOps.Add(x, y);
+}
+
+/// <summary><c>x · y</c>.</summary>
+internal readonly struct MultiplyOperator<T> : IBinaryOperator<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Invoke<TOps, TVector>(TVector x, TVector y)
+        where TOps : ISimd<TVector, T>
+        => TOps.Multiply(x, y);
 }

@@ -81,11 +81,24 @@ public sealed class ModelLayout : IReadOnlyList<TensorInfo>
     /// <exception cref="ArgumentException">The block has the wrong length.</exception>
     public void Initialize<T>(Span<T> block, ulong seed)
         where T : IFloatingPointIeee754<T>
+        => Initialize(block, seed, null);
+
+    /// <summary>
+    /// Fills every tensor of <paramref name="block"/> with its initial values, deterministically from <paramref name="seed"/>,
+    /// with <paramref name="options"/> overriding the declared initialisers.
+    /// </summary>
+    /// <param name="block">The parameter block.</param>
+    /// <param name="seed">The seed.</param>
+    /// <param name="options">Overrides of the declaration, or null to keep it.</param>
+    /// <typeparam name="T">Element type.</typeparam>
+    /// <exception cref="ArgumentException">The block has the wrong length.</exception>
+    public void Initialize<T>(Span<T> block, ulong seed, Initialization.InitializationOptions? options)
+        where T : IFloatingPointIeee754<T>
     {
         CheckBlock(block.Length);
         for (int i = 0; i < _tensors.Length; i++)
         {
-            _tensors[i].Initialize(block, seed, (ulong)i);
+            _tensors[i].Initialize(block, seed, (ulong)i, options);
         }
     }
 

@@ -63,10 +63,12 @@ public sealed class TensorInfo
     /// <param name="shape">PyTorch shape: <c>[n]</c> or <c>[rows, columns]</c>.</param>
     /// <param name="storage">Arrangement inside the block.</param>
     /// <param name="gates">Gate blocks stacked along the rows (1 RNN, 3 GRU, 4 LSTM; 1 otherwise).</param>
-    /// <param name="onesBlock">A gate block initialised to one (an LSTM's forget gate), or −1.</param>
+    /// <param name="onesBlock">A gate block of a bias initialised to <paramref name="onesValue"/> (an LSTM's forget gate), or −1.</param>
     /// <param name="panelWidth">For <see cref="TensorStorage.Panels"/>: the panel width in elements.</param>
+    /// <param name="initializer">How a weight starts, as declared; <see cref="WeightInitializer.Default"/> for the role's standard.</param>
+    /// <param name="onesValue">The start of the <paramref name="onesBlock"/> block (1 unless declared otherwise).</param>
     /// <exception cref="ArgumentException">The description is inconsistent.</exception>
-    public TensorInfo(string name, TensorRole role, int offset, int[] shape, TensorStorage storage = TensorStorage.RowMajor, int gates = 1, int onesBlock = -1, int panelWidth = 0)
+    public TensorInfo(string name, TensorRole role, int offset, int[] shape, TensorStorage storage = TensorStorage.RowMajor, int gates = 1, int onesBlock = -1, int panelWidth = 0, WeightInitializer initializer = WeightInitializer.Default, double onesValue = 1.0)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(shape);
@@ -98,6 +100,8 @@ public sealed class TensorInfo
         Storage = storage;
         Gates = gates;
         OnesBlock = onesBlock;
+        Initializer = initializer;
+        OnesValue = onesValue;
         PanelWidth = panelWidth;
     }
 
@@ -130,6 +134,12 @@ public sealed class TensorInfo
 
     /// <summary>The gate block initialised to one, or −1.</summary>
     public int OnesBlock { get; }
+
+    /// <summary>The start of the <see cref="OnesBlock"/> gate block (an LSTM's forget-gate bias; 1 unless declared otherwise).</summary>
+    public double OnesValue { get; }
+
+    /// <summary>How the tensor starts, as declared; <see cref="WeightInitializer.Default"/> means the role's standard.</summary>
+    public WeightInitializer Initializer { get; }
 
     /// <summary>For <see cref="TensorStorage.Panels"/>: the panel width in elements; otherwise 0.</summary>
     public int PanelWidth { get; }
@@ -223,38 +233,53 @@ public sealed class TensorInfo
         return ref block[Offset + PackedIndex(row, column)];
     }
 
-    /// <summary>Fills the tensor with its standard initial values (see <see cref="TensorRole"/>).</summary>
+    /// <summary>Fills the tensor with its initial values: the declared initialiser, unless <paramref name="options"/> overrides it.</summary>
     /// <param name="block">The parameter block.</param>
     /// <param name="seed">The model seed.</param>
     /// <param name="stream">This tensor's random stream (its index in the layout).</param>
+    /// <param name="options">Overrides of the declaration, or null.</param>
     /// <typeparam name="T">Element type.</typeparam>
-    internal void Initialize<T>(Span<T> block, ulong seed, ulong stream)
+    internal void Initialize<T>(Span<T> block, ulong seed, ulong stream, Initialization.InitializationOptions? options)
         where T : IFloatingPointIeee754<T>
     {
         var random = new Initialization.DeterministicRandom(seed, stream);
         double[] values = new double[Length];
         int blockRows = Rows / Gates;
         int blockLength = blockRows * Columns;
+        WeightInitializer initializer = ChosenInitializer(options);
+        double onesValue = options?.ForgetGateBias is double forget && Role == TensorRole.InputBias && OnesBlock >= 0 ? forget : OnesValue;
         for (int g = 0; g < Gates; g++)
         {
             Span<double> gate = values.AsSpan(g * blockLength, blockLength);
-            switch (Role)
+            if (Role is TensorRole.InputBias or TensorRole.RecurrentBias or TensorRole.HeadBias)
             {
-                case TensorRole.InputWeight:
-                case TensorRole.HeadWeight:
-                    Initialization.Initializers.GlorotUniform(gate, Columns, blockRows, ref random);
+                gate.Fill(g == OnesBlock ? onesValue : 0.0);
+                continue;
+            }
+
+            bool square = blockRows == Columns;
+            switch (initializer)
+            {
+                case WeightInitializer.GlorotNormal:
+                    Initialization.Initializers.GlorotNormal(gate, Columns, blockRows, ref random);
                     break;
-                case TensorRole.RecurrentWeight when blockRows == Columns:
+                case WeightInitializer.Orthogonal when square:
                     Initialization.Initializers.Orthogonal(gate, blockRows, ref random);
                     break;
-                case TensorRole.RecurrentWeight:
-                    Initialization.Initializers.GlorotUniform(gate, Columns, blockRows, ref random);
+                case WeightInitializer.Identity when square:
+                    Initialization.Initializers.Identity(gate, blockRows);
                     break;
-                case TensorRole.EmbeddingWeight:
+                case WeightInitializer.PyTorchUniform:
+                    Initialization.Initializers.PyTorchUniform(gate, Role == TensorRole.HeadWeight ? Columns : blockRows, ref random);
+                    break;
+                case WeightInitializer.StandardNormal:
                     Initialization.Initializers.Normal(gate, 0, 1, ref random);
                     break;
+                case WeightInitializer.Zeros:
+                    gate.Clear();
+                    break;
                 default:
-                    gate.Fill(g == OnesBlock ? 1.0 : 0.0);
+                    Initialization.Initializers.GlorotUniform(gate, Columns, blockRows, ref random);
                     break;
             }
         }
@@ -266,6 +291,35 @@ public sealed class TensorInfo
         }
 
         Import<T>(block, converted);
+    }
+
+    /// <summary>The initialiser in force: an override, else the declaration, else the role's standard.</summary>
+    private WeightInitializer ChosenInitializer(Initialization.InitializationOptions? options)
+    {
+        WeightInitializer overridden = Role switch
+        {
+            TensorRole.InputWeight => options?.InputWeights ?? WeightInitializer.Default,
+            TensorRole.RecurrentWeight => options?.RecurrentWeights ?? WeightInitializer.Default,
+            TensorRole.HeadWeight => options?.HeadWeights ?? WeightInitializer.Default,
+            TensorRole.EmbeddingWeight => options?.Embedding ?? WeightInitializer.Default,
+            _ => WeightInitializer.Default,
+        };
+        if (overridden != WeightInitializer.Default)
+        {
+            return overridden;
+        }
+
+        if (Initializer != WeightInitializer.Default)
+        {
+            return Initializer;
+        }
+
+        return Role switch
+        {
+            TensorRole.RecurrentWeight => WeightInitializer.Orthogonal,
+            TensorRole.EmbeddingWeight => WeightInitializer.StandardNormal,
+            _ => WeightInitializer.GlorotUniform,
+        };
     }
 
     private void CheckValues(int length)

@@ -22,6 +22,11 @@ public interface IRecurrentModel<T>
     /// <summary>The parameter block.</summary>
     Span<T> Parameters { get; }
 
+    /// <summary>Re-initialises every parameter deterministically from <paramref name="seed"/> (see the generated <c>Initialize</c>).</summary>
+    /// <param name="seed">The seed.</param>
+    /// <param name="options">Overrides of the declared initialisers, or null.</param>
+    void Initialize(ulong seed, Initialization.InitializationOptions? options = null);
+
     /// <summary>Allocates a tape for training passes.</summary>
     /// <param name="maxSteps">Longest sequence.</param>
     /// <param name="maxBatch">Most sequences per batch.</param>
@@ -144,11 +149,18 @@ public interface IRecurrentTape<T>
     /// <returns>A view into the tape.</returns>
     ReadOnlySpan<T> InitialHiddenGradient(int layer, int direction = 0);
 
-    /// <summary><c>∂L/∂h_T</c> flowing in through the final state.</summary>
+    /// <summary><c>∂L/∂h_T</c> flowing in through the final state (see <see cref="SetFinalHiddenGradient"/>).</summary>
     /// <param name="layer">Layer.</param>
     /// <param name="direction">Direction.</param>
     /// <returns>A view into the tape.</returns>
-    Span<T> FinalHiddenGradient(int layer, int direction = 0);
+    ReadOnlySpan<T> FinalHiddenGradient(int layer, int direction = 0);
+
+    /// <summary>Sets <c>∂L/∂h_T</c> for the next backward pass; only between a forward pass (which clears it) and its backward pass.</summary>
+    /// <param name="layer">Layer.</param>
+    /// <param name="direction">Direction.</param>
+    /// <param name="values"><c>[Batch, H]</c>, finite.</param>
+    /// <exception cref="InvalidOperationException">The tape holds no forward pass, or its backward pass has already run.</exception>
+    void SetFinalHiddenGradient(int layer, int direction, ReadOnlySpan<T> values);
 
     /// <summary><c>c_0</c> of an LSTM layer.</summary>
     /// <param name="layer">Layer.</param>
@@ -168,11 +180,35 @@ public interface IRecurrentTape<T>
     /// <returns>A view into the tape.</returns>
     ReadOnlySpan<T> InitialCellGradient(int layer, int direction = 0);
 
-    /// <summary><c>∂L/∂c_T</c> flowing into an LSTM layer's final cell state.</summary>
+    /// <summary><c>∂L/∂c_T</c> flowing into an LSTM layer's final cell state (see <see cref="SetFinalCellGradient"/>).</summary>
     /// <param name="layer">Layer.</param>
     /// <param name="direction">Direction.</param>
     /// <returns>A view into the tape.</returns>
-    Span<T> FinalCellGradient(int layer, int direction = 0);
+    ReadOnlySpan<T> FinalCellGradient(int layer, int direction = 0);
+
+    /// <summary>Sets <c>∂L/∂c_T</c> of an LSTM layer for the next backward pass; only between a forward pass and its backward pass.</summary>
+    /// <param name="layer">Layer.</param>
+    /// <param name="direction">Direction.</param>
+    /// <param name="values"><c>[Batch, H]</c>, finite.</param>
+    /// <exception cref="InvalidOperationException">The tape holds no forward pass, or its backward pass has already run.</exception>
+    void SetFinalCellGradient(int layer, int direction, ReadOnlySpan<T> values);
+
+    /// <summary>Whether training passes apply the model's dropout (true at first).</summary>
+    bool DropoutEnabled { get; set; }
+
+    /// <summary>Chooses the dropout masks of the next forward passes (see the generated <c>SetDropoutStream</c>).</summary>
+    /// <param name="seed">The seed.</param>
+    /// <param name="firstSequence">Index in the whole minibatch of this tape's first sequence.</param>
+    void SetDropoutStream(ulong seed, int firstSequence = 0);
+
+    /// <summary>Whether the backward pass records <see cref="HiddenGradientNorms"/>.</summary>
+    bool RecordGradientFlow { get; set; }
+
+    /// <summary><c>‖∂L/∂h_t‖</c> for every step of the last backward pass with <see cref="RecordGradientFlow"/> on.</summary>
+    /// <param name="layer">Layer.</param>
+    /// <param name="direction">Direction.</param>
+    /// <returns>A view into the tape, <see cref="Steps"/> long.</returns>
+    ReadOnlySpan<double> HiddenGradientNorms(int layer, int direction = 0);
 
     /// <summary><c>∂L/∂x_t</c> after the backward pass.</summary>
     ReadOnlySpan<T> InputGradients { get; }

@@ -25,6 +25,12 @@ public enum LayerKind
 /// <param name="ResetAfter">For a GRU: whether the reset gate multiplies <c>W_hn h + b_hn</c> (PyTorch) rather than <c>h</c> (Cho 2014).</param>
 public readonly record struct LayerDescription(LayerKind Kind, int InputWidth, int Hidden, Activation Activation, bool Bidirectional, bool ResetAfter)
 {
+    /// <summary>Whether the layer has the biases <c>bias_ih</c> and <c>bias_hh</c> (PyTorch's <c>bias</c>).</summary>
+    public bool Bias { get; init; } = true;
+
+    /// <summary>The dropout rate on the layer's input in training passes (0: none).</summary>
+    public double InputDropout { get; init; }
+
     /// <summary>Width of the layer's output rows: the hidden size, twice for a bidirectional layer.</summary>
     public int OutputWidth => Bidirectional ? 2 * Hidden : Hidden;
 }
@@ -42,8 +48,10 @@ public sealed class ModelDescription
     /// <param name="headOutputs">Outputs of the dense head, or 0 when there is none.</param>
     /// <param name="vocabulary">Tokens of the embedding, or 0 when the inputs are real-valued.</param>
     /// <param name="embeddingDimension">Width of the embedding vectors, or 0.</param>
-    public ModelDescription(Type elementType, int inputSize, int outputSize, LayerDescription[] layers, int headOutputs, int vocabulary = 0, int embeddingDimension = 0)
+    /// <param name="headDropout">The dropout rate on the head's input in training passes, or 0.</param>
+    public ModelDescription(Type elementType, int inputSize, int outputSize, LayerDescription[] layers, int headOutputs, int vocabulary = 0, int embeddingDimension = 0, double headDropout = 0)
     {
+        HeadDropout = headDropout;
         Vocabulary = vocabulary;
         EmbeddingDimension = embeddingDimension;
         ArgumentNullException.ThrowIfNull(elementType);
@@ -79,12 +87,18 @@ public sealed class ModelDescription
     /// <summary>Outputs of the dense head, or 0 when there is none.</summary>
     public int HeadOutputs { get; }
 
+    /// <summary>The dropout rate on the head's input in training passes (0: none).</summary>
+    public double HeadDropout { get; }
+
     /// <summary>Whether the model has a dense head.</summary>
     public bool HasHead => HeadOutputs > 0;
 
     /// <inheritdoc/>
     public override string ToString()
         => $"{ElementType.Name}: {(HasEmbedding ? $"Embedding({Vocabulary}, {EmbeddingDimension})" : InputSize.ToString(System.Globalization.CultureInfo.InvariantCulture))} → "
-         + string.Join(" → ", Array.ConvertAll(_layers, l => $"{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden})"))
-         + (HasHead ? $" → Dense({HeadOutputs})" : string.Empty);
+         + string.Join(" → ", Array.ConvertAll(_layers, l => $"{Dropout(l.InputDropout)}{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden}{(l.Bias ? string.Empty : ", no bias")})"))
+         + (HasHead ? $" → {Dropout(HeadDropout)}Dense({HeadOutputs})" : string.Empty);
+
+    private static string Dropout(double rate)
+        => rate > 0 ? $"Dropout({rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}) → " : string.Empty;
 }

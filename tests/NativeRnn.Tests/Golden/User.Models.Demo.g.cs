@@ -119,6 +119,11 @@ namespace User.Models
         /// <param name="seed">The seed.</param>
         public void Initialize(ulong seed) => Layout.Initialize<float>(ParameterBlock, seed);
 
+        /// <summary>Re-initialises every parameter deterministically from <paramref name="seed"/>, with <paramref name="options"/> overriding the declared initialisers.</summary>
+        /// <param name="seed">The seed.</param>
+        /// <param name="options">The overrides; null keeps the declaration.</param>
+        public void Initialize(ulong seed, global::NativeRnn.Initialization.InitializationOptions? options) => Layout.Initialize<float>(ParameterBlock, seed, options);
+
         /// <summary>Sets one tensor from values in PyTorch's layout (row-major, PyTorch's shape).</summary>
         /// <param name="name">PyTorch name, e.g. <c>weight_ih_l0</c>.</param>
         /// <param name="values">The values; all must be finite. Nothing changes if the call throws.</param>
@@ -189,7 +194,7 @@ namespace User.Models
         /// <param name="state">The stream's state, updated in place.</param>
         /// <param name="input"><c>x_t</c>, <see cref="InputSize"/> finite values.</param>
         /// <param name="output">Receives <c>y_t</c>, <see cref="OutputSize"/> values.</param>
-        /// <exception cref="global::System.ArgumentException">A length is wrong or the input is not finite; the state is unchanged.</exception>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, the input is not finite or the state holds NaN or ∞; the state is unchanged.</exception>
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => StepCore(state, input, output);
 
         private void StepCore(global::System.Span<float> s, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
@@ -197,6 +202,7 @@ namespace User.Models
             global::NativeRnn.Kernels.Guard.Length(input.Length, InputSize, nameof(input), "[InputSize]");
             global::NativeRnn.Kernels.Guard.Finite(input, nameof(input));
             global::NativeRnn.Kernels.Guard.Length(output.Length, OutputSize, nameof(output), "[OutputSize]");
+            global::NativeRnn.Kernels.Guard.Finite<float>(s, "state");
             global::System.Span<float> block = ParameterBlock;
             global::System.ReadOnlySpan<float> p = block;
             ref float parameters = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(block);
@@ -219,7 +225,7 @@ namespace User.Models
         /// <param name="state">The stream's state, advanced to the end of the sequence.</param>
         /// <param name="inputs"><c>[steps, InputSize]</c>, finite.</param>
         /// <param name="outputs">Receives <c>[steps, OutputSize]</c>.</param>
-        /// <exception cref="global::System.ArgumentException">A length is wrong or an input is not finite; the state is unchanged.</exception>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, an input is not finite or the state holds NaN or ∞; the state is unchanged.</exception>
         public void Forward(ref State state, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => ForwardCore(state, inputs, outputs);
 
         private void ForwardCore(global::System.Span<float> s, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
@@ -228,6 +234,7 @@ namespace User.Models
             global::NativeRnn.Kernels.Guard.Length(inputs.Length, (long)steps * InputSize, nameof(inputs), "[steps, InputSize]");
             global::NativeRnn.Kernels.Guard.Finite(inputs, nameof(inputs));
             global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)steps * OutputSize, nameof(outputs), "[steps, OutputSize]");
+            global::NativeRnn.Kernels.Guard.Finite<float>(s, "state");
             if (steps <= 64)
             {
                 ForwardChunks(s, inputs, outputs, stackalloc float[1536], 64);
@@ -1127,12 +1134,13 @@ namespace User.Models
         /// for up to <see cref="MaxSteps"/> steps of <see cref="MaxBatch"/> sequences: inputs, every layer's outputs,
         /// the initial and final states and, after <see cref="Backward"/>, their gradients. Sequences are
         /// time-major: row <c>t·Batch + b</c> is step <c>t</c> of sequence <c>b</c>, as PyTorch's default <c>[T, B, ·]</c>.
-        /// Allocated once; forward and backward passes then allocate nothing.
+        /// Allocated once; forward and backward passes then allocate nothing. A tape belongs to one thread at a time.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("NativeRnn.Generators", "1.0.0")]
         public sealed class Tape : global::NativeRnn.IRecurrentTape<float>
         {
             internal readonly float[] Buffer;
+            private readonly double[] _flow; // [units, MaxSteps] ‖∂L/∂h_t‖ of the last backward pass
 
             /// <summary>Allocates a tape for sequences of up to <paramref name="maxSteps"/> steps, <paramref name="maxBatch"/> at a time.</summary>
             /// <param name="maxSteps">Longest sequence (chunk) length, positive.</param>
@@ -1143,13 +1151,14 @@ namespace User.Models
                 global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
                 global::System.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatch);
                 long rows = (long)maxSteps * maxBatch;
-                long size = (rows * 32) + ((long)maxBatch * 52) + 64;
+                long size = (rows * 32) + ((long)maxBatch * 65) + 64;
                 if (size > global::System.Array.MaxLength)
                 {
                     throw new global::System.ArgumentOutOfRangeException(nameof(maxSteps), $"A tape for {maxSteps} steps of {maxBatch} sequences needs {size} elements, more than one array holds.");
                 }
 
                 Buffer = new float[size];
+                _flow = new double[2 * maxSteps];
                 RowCapacity = (int)rows;
                 MaxSteps = Steps = maxSteps;
                 MaxBatch = Batch = maxBatch;
@@ -1167,9 +1176,50 @@ namespace User.Models
             /// <summary>Sequences of the current shape (see <see cref="SetShape"/>); <see cref="MaxBatch"/> at first.</summary>
             public int Batch { get; private set; }
 
+            /// <summary>
+            /// Whether training passes apply the model's dropout (true at first). Switch it off for an evaluation pass
+            /// through a tape; the backward pass follows whatever the forward pass it differentiates did.
+            /// This model declares no dropout, so it changes nothing.
+            /// </summary>
+            public bool DropoutEnabled { get; set; } = true;
+
+            /// <summary>The seed of the dropout masks of the next forward passes (see <see cref="SetDropoutStream"/>).</summary>
+            public ulong DropoutSeed { get; private set; }
+
+            /// <summary>The index, in the whole minibatch, of this tape's first sequence (see <see cref="SetDropoutStream"/>).</summary>
+            public int FirstSequence { get; private set; }
+
+            /// <summary>
+            /// Chooses the dropout masks of the next forward passes: each element's mask is a function of <paramref name="seed"/>,
+            /// the dropout, the step, the sequence's index in the minibatch (<paramref name="firstSequence"/> plus its row in this
+            /// tape) and the column, so the same seed gives the same masks however a minibatch is split over tapes. Set a new seed
+            /// for every training step; forward passes with the same seed draw the same masks.
+            /// </summary>
+            /// <param name="seed">The seed.</param>
+            /// <param name="firstSequence">Index in the minibatch of this tape's first sequence, at least 0.</param>
+            public void SetDropoutStream(ulong seed, int firstSequence = 0)
+            {
+                global::System.ArgumentOutOfRangeException.ThrowIfNegative(firstSequence);
+                DropoutSeed = seed;
+                FirstSequence = firstSequence;
+            }
+
+            /// <summary>Whether the backward pass records <see cref="HiddenGradientNorms"/> (false at first: it costs a pass over ∂L/∂h per step).</summary>
+            public bool RecordGradientFlow { get; set; }
+
             internal int RowCapacity { get; }
 
+            /// <summary>Whether the tape holds a forward pass of its current shape.</summary>
             internal bool Recorded { get; set; }
+
+            /// <summary>Whether a backward pass has run since the last forward pass.</summary>
+            internal bool BackwardDone { get; set; }
+
+            /// <summary>Whether the recorded forward pass applied dropout.</summary>
+            internal bool DropoutApplied { get; set; }
+
+            /// <summary>The parameter storage of the model that recorded the pass: Backward refuses a tape of another model.</summary>
+            internal object? Owner { get; set; }
 
             internal int XOffset => 0; // [rows, 3] inputs x_t
             internal int DXOffset => RowCapacity * 3; // [rows, 3] ∂L/∂x_t
@@ -1178,7 +1228,7 @@ namespace User.Models
             internal int Y1Offset => RowCapacity * 22; // [rows, 5] layer 1 outputs h_t
             internal int DY1Offset => RowCapacity * 27; // [rows, 5] ∂L/∂h_t
             internal int StatesOffset => RowCapacity * 32;
-            internal int ScratchOffset => StatesOffset + (MaxBatch * 52);
+            internal int ScratchOffset => StatesOffset + (MaxBatch * 65);
 
             /// <summary>
             /// Sets the shape of the next passes: <paramref name="steps"/> ≤ <see cref="MaxSteps"/> and
@@ -1196,7 +1246,7 @@ namespace User.Models
                 Recorded = false;
             }
 
-            /// <summary>The initial hidden state <c>h_0</c> of a layer and direction, <c>[Batch, H]</c>; zero until set. The next forward pass starts from it.</summary>
+            /// <summary>The initial hidden state <c>h_0</c> of a layer and direction, <c>[Batch, H]</c>; zero until set. The next forward pass starts from it (and the backward pass differentiates the <c>h_0</c> its forward pass read, whatever is written here since).</summary>
             /// <param name="layer">Layer index, 0 at the bottom.</param>
             /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
             /// <returns>A view into the tape.</returns>
@@ -1214,35 +1264,57 @@ namespace User.Models
             /// <returns>A view into the tape.</returns>
             public global::System.ReadOnlySpan<float> InitialHiddenGradient(int layer, int direction = 0) => Region(layer, direction, 2);
 
-            /// <summary><c>∂L/∂h_T</c> that flows into the final state (truncated BPTT, or a loss on the state), <c>[Batch, H]</c>; zeroed by each forward pass, read by the backward pass.</summary>
+            /// <summary><c>∂L/∂h_T</c> flowing into the final state in the backward pass, <c>[Batch, H]</c>: zero after each forward pass unless set with <see cref="SetFinalHiddenGradient"/>.</summary>
             /// <param name="layer">Layer index, 0 at the bottom.</param>
             /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
             /// <returns>A view into the tape.</returns>
-            public global::System.Span<float> FinalHiddenGradient(int layer, int direction = 0) => Region(layer, direction, 3);
+            public global::System.ReadOnlySpan<float> FinalHiddenGradient(int layer, int direction = 0) => Region(layer, direction, 3);
 
             /// <summary>The initial cell state <c>c_0</c> of an LSTM layer and direction, <c>[Batch, H]</c>; zero until set.</summary>
             /// <param name="layer">Layer index, 0 at the bottom.</param>
             /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
             /// <returns>A view into the tape.</returns>
-            public global::System.Span<float> InitialCell(int layer, int direction = 0) => Region(layer, direction, 4);
+            public global::System.Span<float> InitialCell(int layer, int direction = 0) => Region(layer, direction, 5);
 
             /// <summary>The final cell state <c>c_T</c> of an LSTM layer after the last forward pass, <c>[Batch, H]</c>.</summary>
             /// <param name="layer">Layer index, 0 at the bottom.</param>
             /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
             /// <returns>A view into the tape.</returns>
-            public global::System.ReadOnlySpan<float> FinalCell(int layer, int direction = 0) => Region(layer, direction, 5);
+            public global::System.ReadOnlySpan<float> FinalCell(int layer, int direction = 0) => Region(layer, direction, 6);
 
             /// <summary><c>∂L/∂c_0</c> of an LSTM layer after the last backward pass, <c>[Batch, H]</c>.</summary>
             /// <param name="layer">Layer index, 0 at the bottom.</param>
             /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
             /// <returns>A view into the tape.</returns>
-            public global::System.ReadOnlySpan<float> InitialCellGradient(int layer, int direction = 0) => Region(layer, direction, 6);
+            public global::System.ReadOnlySpan<float> InitialCellGradient(int layer, int direction = 0) => Region(layer, direction, 7);
 
-            /// <summary><c>∂L/∂c_T</c> that flows into an LSTM layer's final cell state, <c>[Batch, H]</c>; zeroed by each forward pass.</summary>
+            /// <summary><c>∂L/∂c_T</c> flowing into an LSTM layer's final cell state, <c>[Batch, H]</c>: zero after each forward pass unless set with <see cref="SetFinalCellGradient"/>.</summary>
             /// <param name="layer">Layer index, 0 at the bottom.</param>
             /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
             /// <returns>A view into the tape.</returns>
-            public global::System.Span<float> FinalCellGradient(int layer, int direction = 0) => Region(layer, direction, 7);
+            public global::System.ReadOnlySpan<float> FinalCellGradient(int layer, int direction = 0) => Region(layer, direction, 8);
+
+            /// <summary>
+            /// Sets <c>∂L/∂h_T</c> for the next backward pass (truncated BPTT across chunks, a loss on the final state, or the
+            /// gradient a decoder sends back to its encoder): call it after <c>Forward</c>, which clears it, and before <c>Backward</c>.
+            /// </summary>
+            /// <param name="layer">Layer index, 0 at the bottom.</param>
+            /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
+            /// <param name="values"><c>[Batch, H]</c>, finite.</param>
+            /// <exception cref="global::System.InvalidOperationException">The tape holds no forward pass, or its backward pass has already run.</exception>
+            /// <exception cref="global::System.ArgumentException">The length is wrong or a value is not finite.</exception>
+            public void SetFinalHiddenGradient(int layer, int direction, global::System.ReadOnlySpan<float> values) => SetFinalGradient(layer, direction, 3, values, nameof(SetFinalHiddenGradient));
+
+            /// <summary>
+            /// Sets <c>∂L/∂c_T</c> for the next backward pass (truncated BPTT across chunks, a loss on the final state, or the
+            /// gradient a decoder sends back to its encoder): call it after <c>Forward</c>, which clears it, and before <c>Backward</c>.
+            /// </summary>
+            /// <param name="layer">Layer index, 0 at the bottom.</param>
+            /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
+            /// <param name="values"><c>[Batch, H]</c>, finite.</param>
+            /// <exception cref="global::System.InvalidOperationException">The tape holds no forward pass, or its backward pass has already run.</exception>
+            /// <exception cref="global::System.ArgumentException">The length is wrong or a value is not finite.</exception>
+            public void SetFinalCellGradient(int layer, int direction, global::System.ReadOnlySpan<float> values) => SetFinalGradient(layer, direction, 8, values, nameof(SetFinalCellGradient));
 
             /// <summary><c>∂L/∂x_t</c> after the last backward pass, <c>[Steps, Batch, InputSize]</c>.</summary>
             public global::System.ReadOnlySpan<float> InputGradients => global::System.MemoryExtensions.AsSpan(Buffer, DXOffset, Steps * Batch * InputSize);
@@ -1256,6 +1328,22 @@ namespace User.Models
                 1 => global::System.MemoryExtensions.AsSpan(Buffer, Y1Offset, Steps * Batch * 5),
                 _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "The model has 2 layer(s)."),
             };
+
+            /// <summary>
+            /// The gradient flow of the last backward pass with <see cref="RecordGradientFlow"/> on: element <c>t</c> is
+            /// <c>‖∂L/∂h_t‖</c> over the batch (the Frobenius norm of <c>[Batch, H]</c>), the total derivative through every
+            /// later step, for <c>t</c> in <c>[0, Steps)</c> — the vanishing-gradient picture of BPTT, measured.
+            /// </summary>
+            /// <param name="layer">Layer index, 0 at the bottom.</param>
+            /// <param name="direction">0 forward in time, 1 the reverse direction of a bidirectional layer.</param>
+            /// <returns>A view into the tape.</returns>
+            public global::System.ReadOnlySpan<double> HiddenGradientNorms(int layer, int direction = 0)
+            {
+                return global::System.MemoryExtensions.AsSpan(_flow, UnitIndex(layer, direction) * MaxSteps, Steps);
+            }
+
+            /// <summary>Where the backward pass writes one unit's gradient flow, or an empty span when it is off.</summary>
+            internal global::System.Span<double> Flow(int layer, int direction) => RecordGradientFlow ? global::System.MemoryExtensions.AsSpan(_flow, UnitIndex(layer, direction) * MaxSteps, Steps) : default;
 
             /// <summary>Copies every final state into the initial state, so the next chunk continues where this one ended (truncated BPTT: the gradient stops at the chunk edge).</summary>
             public void CarryState()
@@ -1271,13 +1359,21 @@ namespace User.Models
                 Region(1, 0, 0).Clear();
             }
 
+            /// <summary>The index of a unit (one direction of one layer), bottom to top.</summary>
+            private static int UnitIndex(int layer, int direction) => (layer, direction) switch
+            {
+                (0, 0) => 0,
+                (1, 0) => 1,
+                _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), $"The model has no layer {layer} with direction {direction}."),
+            };
+
             /// <summary>The <c>[Batch, H]</c> region <paramref name="part"/> (see the accessors above) of one layer and direction.</summary>
             internal global::System.Span<float> Region(int layer, int direction, int part)
             {
                 (int start, int hidden, int parts) = (layer, direction) switch
                 {
-                    (0, 0) => (0, 8, 4),
-                    (1, 0) => (32, 5, 4),
+                    (0, 0) => (0, 8, 5),
+                    (1, 0) => (40, 5, 5),
                     _ => throw new global::System.ArgumentOutOfRangeException(nameof(layer), $"The model has no layer {layer} with direction {direction}."),
                 };
                 if (part >= parts)
@@ -1285,6 +1381,19 @@ namespace User.Models
                     throw new global::System.InvalidOperationException($"Layer {layer} is not an LSTM layer and has no cell state.");
                 }
                 return global::System.MemoryExtensions.AsSpan(Buffer, StatesOffset + (MaxBatch * (start + (part * hidden))), Batch * hidden);
+            }
+
+            /// <summary>Copies a final-state gradient in, refusing it outside the window between a forward and its backward pass.</summary>
+            private void SetFinalGradient(int layer, int direction, int part, global::System.ReadOnlySpan<float> values, string name)
+            {
+                if (!Recorded || BackwardDone)
+                {
+                    throw new global::System.InvalidOperationException($"{name} sets a gradient for the backward pass of the recorded forward pass, so it must come after Forward and before Backward (each Forward clears it){(Recorded ? "; this tape's backward pass has already run" : "; this tape holds no forward pass of its current shape")}.");
+                }
+                global::System.Span<float> region = Region(layer, direction, part);
+                global::NativeRnn.Kernels.Guard.Length(values.Length, region.Length, nameof(values), "[Batch, H]");
+                global::NativeRnn.Kernels.Guard.Finite(values, nameof(values));
+                values.CopyTo(region);
             }
         }
 
@@ -1309,21 +1418,27 @@ namespace User.Models
             global::System.ReadOnlySpan<float> p = ParameterBlock;
             global::System.Span<float> m = tape.Buffer;
             tape.Recorded = false;
+            tape.Owner = _parameters;
+            tape.BackwardDone = false;
             global::System.Span<float> x = m.Slice(tape.XOffset, rows * InputSize);
             inputs.CopyTo(x);
 
+            // The states BPTT differentiates: a copy, so writing the initial states before Backward changes nothing.
+            tape.Region(0, 0, 0).CopyTo(tape.Region(0, 0, 4));
+            tape.Region(1, 0, 0).CopyTo(tape.Region(1, 0, 4));
+
             // Layer 0 (simple RNN, tanh, 3 → 8): x → y0
             global::System.Span<float> y0 = m.Slice(tape.Y0Offset, rows * 8);
-            Layer0Forward(p, x, InputSize, y0, 8, tape.Region(0, 0, 0), tape.Region(0, 0, 1), default, default, default, default, steps, batch);
+            Layer0Forward(p, x, InputSize, y0, 8, tape.Region(0, 0, 4), tape.Region(0, 0, 1), default, default, default, default, steps, batch);
 
             // Layer 1 (simple RNN, relu, 8 → 5): y0 → y1
             global::System.Span<float> y1 = m.Slice(tape.Y1Offset, rows * 5);
-            Layer1Forward(p, y0, 8, y1, 5, tape.Region(1, 0, 0), tape.Region(1, 0, 1), default, default, default, default, steps, batch);
+            Layer1Forward(p, y0, 8, y1, 5, tape.Region(1, 0, 4), tape.Region(1, 0, 1), default, default, default, default, steps, batch);
 
             // Head: y1 → outputs
             HeadForward(p, y1, 5, outputs, rows);
 
-            // Gradients flowing into the final states start at zero; set them after this call to carry one in.
+            // Gradients flowing into the final states start at zero; SetFinalHiddenGradient carries one in.
             tape.Region(0, 0, 3).Clear();
             tape.Region(1, 0, 3).Clear();
             tape.Recorded = true;
@@ -1335,13 +1450,14 @@ namespace User.Models
         /// <c>∂L/∂x_t</c> and <c>∂L/∂h_0</c> into the tape. <c>L</c> is whatever loss produced
         /// <paramref name="outputGradients"/>, plus <c>Σ ∂L/∂h_T · h_T</c> for final-state gradients set on the tape.
         /// The time loop runs <c>t = T−1 … 0</c>; weight gradients are then summed over all steps in single products.
-        /// Allocates nothing. May be called again for the same tape.
+        /// Allocates nothing. May be called again for the same tape. Finite but huge output gradients can overflow
+        /// the element type: the block then holds ±∞, which gradient clipping reports and every optimiser refuses.
         /// </summary>
-        /// <param name="tape">A tape recorded by the training <c>Forward</c> with its current shape.</param>
+        /// <param name="tape">A tape recorded by this model's training <c>Forward</c> with its current shape.</param>
         /// <param name="outputGradients"><c>∂L/∂y_t</c>, time-major <c>[Steps, Batch, OutputSize]</c>, finite.</param>
-        /// <param name="gradients">A gradient block of <see cref="ParameterCount"/> elements, laid out as <see cref="Layout"/>; added to.</param>
+        /// <param name="gradients">A gradient block of <see cref="ParameterCount"/> elements, laid out as <see cref="Layout"/>, finite; added to.</param>
         /// <exception cref="global::System.InvalidOperationException">The tape holds no forward pass of its current shape.</exception>
-        /// <exception cref="global::System.ArgumentException">A length is wrong or a gradient is not finite; nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">The tape was recorded by another model, a length is wrong, or a gradient (given or accumulated) is not finite; nothing is written.</exception>
         public void Backward(Tape tape, global::System.ReadOnlySpan<float> outputGradients, global::System.Span<float> gradients)
         {
             global::System.ArgumentNullException.ThrowIfNull(tape);
@@ -1349,12 +1465,15 @@ namespace User.Models
             {
                 throw new global::System.InvalidOperationException("Backward needs a tape recorded by the training Forward with the tape's current shape.");
             }
+            if (!global::System.Object.ReferenceEquals(tape.Owner, _parameters))
+            {
+                throw new global::System.ArgumentException("The tape holds a forward pass of another Demo, whose parameters this model does not share; run Forward with this model first.", nameof(tape));
+            }
             int steps = tape.Steps, batch = tape.Batch, rows = steps * batch;
             global::NativeRnn.Kernels.Guard.Length(outputGradients.Length, (long)rows * OutputSize, nameof(outputGradients), "[tape.Steps, tape.Batch, OutputSize]");
             Layout.CheckBlock(gradients.Length, nameof(gradients));
             global::NativeRnn.Kernels.Guard.Finite(outputGradients, nameof(outputGradients));
-            global::NativeRnn.Kernels.Guard.Finite<float>(tape.Region(0, 0, 3), "tape.FinalHiddenGradient(0, 0)");
-            global::NativeRnn.Kernels.Guard.Finite<float>(tape.Region(1, 0, 3), "tape.FinalHiddenGradient(1, 0)");
+            global::NativeRnn.Kernels.Guard.FiniteAccumulator<float>(gradients, nameof(gradients));
 
             global::System.ReadOnlySpan<float> p = ParameterBlock;
             global::System.Span<float> m = tape.Buffer;
@@ -1368,12 +1487,13 @@ namespace User.Models
             // Layer 1 (simple RNN, relu, 8 → 5): ∂L/∂h_t → ∂L/∂h_t of layer 0, and the layer's gradients.
             global::System.Span<float> dy0 = m.Slice(tape.DY0Offset, rows * 8);
             dy0.Clear();
-            Layer1Backward(p, gradients, m.Slice(tape.Y0Offset, rows * 8), 8, m.Slice(tape.Y1Offset, rows * 5), dy1, 5, tape.Region(1, 0, 0), tape.Region(1, 0, 3), tape.Region(1, 0, 2), default, default, default, default, dy0, 8, default, default, default, scratch, steps, batch);
+            Layer1Backward(p, gradients, m.Slice(tape.Y0Offset, rows * 8), 8, m.Slice(tape.Y1Offset, rows * 5), dy1, 5, tape.Region(1, 0, 4), tape.Region(1, 0, 3), tape.Region(1, 0, 2), default, default, default, default, dy0, 8, default, default, default, scratch, tape.Flow(1, 0), steps, batch);
 
             // Layer 0 (simple RNN, tanh, 3 → 8): ∂L/∂h_t → ∂L/∂x_t, and the layer's gradients.
             global::System.Span<float> dx = m.Slice(tape.DXOffset, rows * InputSize);
             dx.Clear();
-            Layer0Backward(p, gradients, m.Slice(tape.XOffset, rows * InputSize), InputSize, m.Slice(tape.Y0Offset, rows * 8), dy0, 8, tape.Region(0, 0, 0), tape.Region(0, 0, 3), tape.Region(0, 0, 2), default, default, default, default, dx, InputSize, default, default, default, scratch, steps, batch);
+            Layer0Backward(p, gradients, m.Slice(tape.XOffset, rows * InputSize), InputSize, m.Slice(tape.Y0Offset, rows * 8), dy0, 8, tape.Region(0, 0, 4), tape.Region(0, 0, 3), tape.Region(0, 0, 2), default, default, default, default, dx, InputSize, default, default, default, scratch, tape.Flow(0, 0), steps, batch);
+            tape.BackwardDone = true;
         }
 
         // ───── Layer 0: simple RNN, tanh, 3 → 8 ─────
@@ -1407,7 +1527,7 @@ namespace User.Models
         }
 
         /// <summary>Backward of <see cref="Layer0Forward"/>: dy holds ∂L/∂h_t and becomes ∂L/∂z_t in place.</summary>
-        private static void Layer0Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, int steps, int batch)
+        private static void Layer0Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, global::System.Span<double> flow, int steps, int batch)
         {
             int rows = steps * batch;
             int stride = batch * ldy;
@@ -1421,9 +1541,17 @@ namespace User.Models
             // BPTT, latest step first: ∂L/∂z_t = ∂L/∂h_t ⊙ (1 − h_t²);  ∂L/∂h_t−1 += ∂L/∂z_t · W_hh
             for (int t = steps - 1; t > 0; t--)
             {
+                if (!flow.IsEmpty)
+                {
+                    flow[t] = global::System.Math.Sqrt(global::NativeRnn.Kernels.Rows.SumOfSquares<float>(dy.Slice((t) * stride), batch, 8, ldy));
+                }
                 global::System.Span<float> dzt = dy.Slice(t * stride);
                 global::NativeRnn.Kernels.Activations.TanhBackward(y.Slice(t * stride), ldy, dzt, ldy, batch, 8);
                 global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, dzt, ldy, whh, 8, dy.Slice((t - 1) * stride), ldy);
+            }
+            if (!flow.IsEmpty)
+            {
+                flow[0] = global::System.Math.Sqrt(global::NativeRnn.Kernels.Rows.SumOfSquares<float>(dy.Slice((0) * stride), batch, 8, ldy));
             }
             global::System.Span<float> dzFirst = dy.Slice((0) * stride);
             global::NativeRnn.Kernels.Activations.TanhBackward(y.Slice((0) * stride), ldy, dzFirst, ldy, batch, 8);
@@ -1478,7 +1606,7 @@ namespace User.Models
         }
 
         /// <summary>Backward of <see cref="Layer1Forward"/>: dy holds ∂L/∂h_t and becomes ∂L/∂z_t in place.</summary>
-        private static void Layer1Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, int steps, int batch)
+        private static void Layer1Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, global::System.Span<double> flow, int steps, int batch)
         {
             int rows = steps * batch;
             int stride = batch * ldy;
@@ -1492,9 +1620,17 @@ namespace User.Models
             // BPTT, latest step first: ∂L/∂z_t = ∂L/∂h_t ⊙ [h_t > 0];  ∂L/∂h_t−1 += ∂L/∂z_t · W_hh
             for (int t = steps - 1; t > 0; t--)
             {
+                if (!flow.IsEmpty)
+                {
+                    flow[t] = global::System.Math.Sqrt(global::NativeRnn.Kernels.Rows.SumOfSquares<float>(dy.Slice((t) * stride), batch, 5, ldy));
+                }
                 global::System.Span<float> dzt = dy.Slice(t * stride);
                 global::NativeRnn.Kernels.Activations.ReluBackward(y.Slice(t * stride), ldy, dzt, ldy, batch, 5);
                 global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, dzt, ldy, whh, 5, dy.Slice((t - 1) * stride), ldy);
+            }
+            if (!flow.IsEmpty)
+            {
+                flow[0] = global::System.Math.Sqrt(global::NativeRnn.Kernels.Rows.SumOfSquares<float>(dy.Slice((0) * stride), batch, 5, ldy));
             }
             global::System.Span<float> dzFirst = dy.Slice((0) * stride);
             global::NativeRnn.Kernels.Activations.ReluBackward(y.Slice((0) * stride), ldy, dzFirst, ldy, batch, 5);
@@ -1548,6 +1684,8 @@ namespace User.Models
         global::NativeRnn.ModelLayout global::NativeRnn.IRecurrentModel<float>.Layout => Layout;
 
         global::NativeRnn.IRecurrentTape<float> global::NativeRnn.IRecurrentModel<float>.CreateTape(int maxSteps, int maxBatch) => new Tape(maxSteps, maxBatch);
+
+        void global::NativeRnn.IRecurrentModel<float>.Initialize(ulong seed, global::NativeRnn.Initialization.InitializationOptions? options) => Initialize(seed, options);
 
         void global::NativeRnn.ISequenceModel<float>.Forward(global::NativeRnn.IRecurrentTape<float> tape, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => Forward(OwnTape(tape), inputs, outputs);
 

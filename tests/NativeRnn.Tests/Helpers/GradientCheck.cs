@@ -78,7 +78,14 @@ public static class GradientCheck
         Loss();
         foreach (KeyValuePair<(int Layer, int Direction, bool Cell), double[]> pair in finalWeights)
         {
-            pair.Value.CopyTo(pair.Key.Cell ? tape.FinalCellGradient(pair.Key.Layer, pair.Key.Direction) : tape.FinalHiddenGradient(pair.Key.Layer, pair.Key.Direction));
+            if (pair.Key.Cell)
+            {
+                tape.SetFinalCellGradient(pair.Key.Layer, pair.Key.Direction, pair.Value);
+            }
+            else
+            {
+                tape.SetFinalHiddenGradient(pair.Key.Layer, pair.Key.Direction, pair.Value);
+            }
         }
 
         double[] gradients = new double[model.Parameters.Length];
