@@ -26,7 +26,7 @@ internal static class SineTask
 
         var model = new SineForecaster(seed);
         var tape = new SineForecaster.Tape(Steps, Batch);
-        var sgd = new Sgd(0.1);
+        var sgd = new Sgd<float>(SineForecaster.ParameterCount, 0.1);
         var random = new Initialization.DeterministicRandom(seed, 1);
         float[] inputs = new float[Steps * Batch], targets = new float[Steps * Batch];
         float[] predictions = new float[Steps * Batch], dPredictions = new float[Steps * Batch];
@@ -55,7 +55,7 @@ internal static class SineTask
             Array.Clear(gradients);
             model.Backward(tape, dPredictions, gradients);
             ClipResult clip = GradientClipping.ClipByGlobalNorm<float>(gradients, 1.0);
-            sgd.Step<float>(model.Parameters, gradients);
+            sgd.Step(model.Parameters, gradients);
             if (iteration % reportEvery == 0 || iteration == 1)
             {
                 output.WriteLine($"{iteration,9} {loss,11:F6} {clip.Norm,7:F3}");

@@ -160,7 +160,7 @@ public class ClippingTests
             // And the optimiser refuses it, leaving the parameters as they were.
             T[] parameters = ModelTools.Convert<T>(ModelTools.Uniform(7, 7, original.Length));
             T[] before = (T[])parameters.Clone();
-            Assert.Throws<ArgumentException>(() => new Sgd(0.1).Step<T>(parameters, original));
+            Assert.Throws<ArgumentException>(() => new Sgd<T>(parameters.Length, 0.1).Step(parameters, original));
             Assert.Equal(before, parameters);
         }).Check(Harness.Config(200));
     }

@@ -82,14 +82,14 @@ public class LossTests
     public void Sgd_steps_against_the_gradient_and_refuses_an_update_that_overflows()
     {
         float[] parameters = [1, 2, 3];
-        new Sgd(0.5).Step<float>(parameters, [2, -2, 0]);
+        new Sgd<float>(3, 0.5).Step(parameters, [2, -2, 0]);
         Assert.Equal([0, 3, 3], parameters);
 
         float[] before = (float[])parameters.Clone();
-        ArgumentException e = Assert.Throws<ArgumentException>(() => new Sgd(1e30).Step<float>(parameters, [1e30f, 0, 0]));
-        Assert.Contains("unchanged", e.Message, StringComparison.Ordinal);
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new Sgd<float>(3, 1e30).Step(parameters, [1e30f, 0, 0]));
+        Assert.Contains("nothing was changed", e.Message, StringComparison.Ordinal);
         Assert.Equal(before, parameters);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd<float>(3, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd<float>(3, double.NaN));
     }
 }

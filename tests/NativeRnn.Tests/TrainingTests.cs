@@ -25,7 +25,7 @@ public class TrainingTests(ITestOutputHelper output)
         const int steps = 32, batch = 16;
         var model = new SineForecaster(seed);
         var tape = new SineForecaster.Tape(steps, batch);
-        var sgd = new Sgd(0.1);
+        var sgd = new Sgd<float>(SineForecaster.ParameterCount, 0.1);
         float[] inputs = new float[steps * batch];
         float[] targets = new float[steps * batch];
         float[] predictions = new float[steps * batch];
@@ -50,7 +50,7 @@ public class TrainingTests(ITestOutputHelper output)
             Array.Clear(gradients);
             model.Backward(tape, dPredictions, gradients);
             GradientClipping.ClipByGlobalNorm<float>(gradients, 1.0);
-            sgd.Step<float>(model.Parameters, gradients);
+            sgd.Step(model.Parameters, gradients);
             if (iteration < 10)
             {
                 first += loss / 10;
@@ -86,7 +86,7 @@ public class TrainingTests(ITestOutputHelper output)
         const int steps = 12, batch = 8, delay = 3;
         var model = new DelayedCopy(3);
         var tape = new DelayedCopy.Tape(steps, batch);
-        var sgd = new Sgd(0.05);
+        var sgd = new Sgd<float>(DelayedCopy.ParameterCount, 0.05);
         var random = new Initialization.DeterministicRandom(3, 5);
         float[] inputs = new float[steps * batch * 2];
         float[] targets = new float[steps * batch];
@@ -122,7 +122,7 @@ public class TrainingTests(ITestOutputHelper output)
             Array.Clear(gradients);
             model.Backward(tape, dOutputs, gradients);
             GradientClipping.ClipByGlobalNorm<float>(gradients, 1.0);
-            sgd.Step<float>(model.Parameters, gradients);
+            sgd.Step(model.Parameters, gradients);
             if (iteration < 20)
             {
                 first += loss / 20;

@@ -48,6 +48,9 @@ internal interface ISimd<TVector, T>
 
     static abstract TVector Abs(TVector a);
 
+    /// <summary>The correctly rounded square root of each element.</summary>
+    static abstract TVector Sqrt(TVector a);
+
     /// <summary>Element-wise <c>e^x</c>: <see cref="FastExp"/> for float (≤ 2 ulp, saturating), the runtime's for double (≤ 1 ulp).</summary>
     static abstract TVector Exp(TVector x);
 
@@ -118,6 +121,9 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Sqrt(Vector512<T> a) => Vector512.Sqrt(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp(Vector512<T> x)
@@ -199,6 +205,9 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Sqrt(Vector256<T> a) => Vector256.Sqrt(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp(Vector256<T> x)
@@ -290,6 +299,9 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Sqrt(Vector128<T> a) => Vector128.Sqrt(a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Exp(Vector128<T> x)
     {
         if (typeof(T) == typeof(float))
@@ -353,6 +365,8 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Abs(T a) => T.Abs(a);
+
+    public static T Sqrt(T a) => T.Sqrt(a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Exp(T x) => T.Exp(x);

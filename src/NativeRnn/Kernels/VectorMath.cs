@@ -70,6 +70,14 @@ internal static class VectorMath
         return sum;
     }
 
+    /// <summary><c>y[i] ← y[i] + x[i]</c> (a reduction of gradient blocks, always in the same order).</summary>
+    public static void AddInto<T>(ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Guard.Length(x.Length, y.Length, nameof(x), "the length of the destination");
+        ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
+    }
+
     /// <summary><c>x[i] ← x[i] · scale</c>.</summary>
     public static void Scale<T>(Span<T> x, T scale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

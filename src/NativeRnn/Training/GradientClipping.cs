@@ -13,7 +13,7 @@ public readonly record struct ClipResult(double Norm, bool Clipped, bool IsFinit
 /// <summary>
 /// Gradient clipping, the standard cure for exploding gradients in BPTT. Both forms report a
 /// non-finite gradient instead of spreading it: the gradient is left as it was and
-/// <see cref="ClipResult.IsFinite"/> is false (and <see cref="Sgd"/> refuses to apply it).
+/// <see cref="ClipResult.IsFinite"/> is false (and every <see cref="Optimizer{T}"/> refuses to apply it).
 /// </summary>
 public static class GradientClipping
 {
