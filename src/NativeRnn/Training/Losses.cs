@@ -188,13 +188,18 @@ public static class Losses
             }
         }
 
-        double sum = LossKernels.SquaredError(predictions, targets, gradient, width, positions, 2.0 / ((double)counted * width));
-        if (!double.IsFinite(sum))
+        double scale = 2.0 / ((double)counted * width);
+        for (int i = 0; i < predictions.Length; i++)
         {
-            throw new ArgumentException($"The gradient of this mean squared error overflows {typeof(T).Name}: predictions and targets differ by more than it holds. Scale the targets.", nameof(predictions));
+            // Checked before anything is written: two finite floats near ±3.4e38 differ by more than a float holds.
+            double difference = double.CreateTruncating(predictions[i]) - double.CreateTruncating(targets[i]);
+            if (positions.Counts(i / width) && !T.IsFinite(T.CreateTruncating(scale * difference)))
+            {
+                throw new ArgumentException($"The gradient of this mean squared error overflows {typeof(T).Name} at element {i} (prediction {predictions[i]}, target {targets[i]}): they differ by more than it holds. Scale the targets.", nameof(predictions));
+            }
         }
 
-        return sum / ((double)counted * width);
+        return LossKernels.SquaredError(predictions, targets, gradient, width, positions, scale) / ((double)counted * width);
     }
 
     /// <summary>Batch size from rows and steps; checks the mask's shape.</summary>

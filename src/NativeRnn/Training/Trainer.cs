@@ -42,6 +42,7 @@ public sealed class Trainer<T> : IDisposable
     private long _stepCount;
     private int _trainingStreams;
     private int _evaluationStreams;
+    private Batch<T>? _evaluationBatch;
 
     /// <summary>Creates a trainer for batches of up to <paramref name="maxSteps"/> steps of <paramref name="batchSize"/> sequences.</summary>
     /// <param name="model">The model; its parameters are what the optimiser updates.</param>
@@ -133,6 +134,9 @@ public sealed class Trainer<T> : IDisposable
 
     /// <summary>The gradient block of the last step (summed over threads, after clipping), laid out as the parameters.</summary>
     public ReadOnlySpan<T> Gradients => _workers[0].Gradients;
+
+    /// <summary>Bytes allocated by the trainer's own threads (those beyond the caller's), for allocation tests.</summary>
+    internal long WorkerThreadAllocatedBytes => _pool?.AllocatedBytes ?? 0;
 
     /// <summary>The tape of one thread's share of the batch (thread 0 holds all of it with one thread): its carried states, its gradient flow.</summary>
     /// <param name="thread">The thread, from 0.</param>
@@ -274,7 +278,10 @@ public sealed class Trainer<T> : IDisposable
     public EvaluationReport Evaluate(IBatchSource<T> data, long maxBatches = long.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(data);
-        Batch<T> batch = data.CreateBatch();
+        Batch<T> batch = _evaluationBatch is { } cached && cached.InputWidth == data.InputWidth && cached.TargetWidth == data.TargetWidth
+            && cached.MaxSteps >= data.MaxSteps && cached.MaxSequences >= data.BatchSize
+            ? cached
+            : _evaluationBatch = data.CreateBatch();
         double loss = 0;
         long correct = 0, positions = 0, batches = 0;
         _evaluationStreams = 0;

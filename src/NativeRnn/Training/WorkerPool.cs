@@ -12,9 +12,10 @@ namespace NativeRnn.Training;
 internal sealed class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
-    private readonly ManualResetEventSlim[] _start;
-    private readonly ManualResetEventSlim[] _done;
+    private readonly Signal[] _start;
+    private readonly Signal[] _done;
     private readonly Exception?[] _errors;
+    private readonly long[] _allocated;
     private Action<int>? _job;
     private volatile bool _stopping;
 
@@ -23,13 +24,14 @@ internal sealed class WorkerPool : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         Workers = workers;
         _threads = new Thread[workers];
-        _start = new ManualResetEventSlim[workers];
-        _done = new ManualResetEventSlim[workers];
+        _start = new Signal[workers];
+        _done = new Signal[workers];
         _errors = new Exception?[workers];
+        _allocated = new long[workers];
         for (int w = 1; w < workers; w++)
         {
-            _start[w] = new ManualResetEventSlim(false, spinCount: 2000);
-            _done[w] = new ManualResetEventSlim(false, spinCount: 2000);
+            _start[w] = new Signal();
+            _done[w] = new Signal();
             int index = w;
             _threads[w] = new Thread(() => Loop(index)) { IsBackground = true, Name = $"{name} {w}" };
             _threads[w].Start();
@@ -38,6 +40,21 @@ internal sealed class WorkerPool : IDisposable
 
     /// <summary>Jobs per call, the caller's included.</summary>
     public int Workers { get; }
+
+    /// <summary>Bytes the pool's own threads have allocated so far (for allocation tests; the caller's thread is not included).</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int w = 1; w < Workers; w++)
+            {
+                total += Volatile.Read(ref _allocated[w]);
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>Runs <paramref name="job"/>(w) for every worker w, job 0 on the calling thread; returns when all have finished.</summary>
     /// <param name="job">The job; keep it in a field so that no delegate is allocated per call.</param>
@@ -64,7 +81,6 @@ internal sealed class WorkerPool : IDisposable
         for (int w = 1; w < Workers; w++)
         {
             _done[w].Wait();
-            _done[w].Reset();
             first ??= _errors[w];
         }
 
@@ -87,8 +103,6 @@ internal sealed class WorkerPool : IDisposable
         {
             _start[w].Set();
             _threads[w].Join();
-            _start[w].Dispose();
-            _done[w].Dispose();
         }
     }
 
@@ -97,7 +111,6 @@ internal sealed class WorkerPool : IDisposable
         while (true)
         {
             _start[worker].Wait();
-            _start[worker].Reset();
             if (_stopping)
             {
                 return;
@@ -112,7 +125,45 @@ internal sealed class WorkerPool : IDisposable
                 _errors[worker] = exception;
             }
 
+            Volatile.Write(ref _allocated[worker], GC.GetAllocatedBytesForCurrentThread());
             _done[worker].Set();
+        }
+    }
+
+    /// <summary>
+    /// An auto-reset signal between two threads: spins briefly (a step's work is short), then blocks on a monitor whose
+    /// lock object exists from the start, so no wait ever allocates.
+    /// </summary>
+    private sealed class Signal
+    {
+        private readonly object _gate = new();
+        private bool _set;
+
+        public void Set()
+        {
+            lock (_gate)
+            {
+                _set = true;
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        public void Wait()
+        {
+            for (int spin = 0; spin < 200 && !Volatile.Read(ref _set); spin++)
+            {
+                Thread.SpinWait(50);
+            }
+
+            lock (_gate)
+            {
+                while (!_set)
+                {
+                    Monitor.Wait(_gate);
+                }
+
+                _set = false;
+            }
         }
     }
 }

@@ -135,6 +135,44 @@ public partial class GruPanelsF;
 [Gru(16)]
 public partial class GruPanelsD;
 
+// Bias = false (PyTorch's bias=False): no bias tensors at all, in the training passes and in every step-kernel shape
+// (partial vectors, a register tile, panels, the reset-before fallback).
+[RnnModel(InputSize = 4)]
+[Lstm(6, Bias = false)]
+[Gru(5, Bias = false)]
+[SimpleRnn(3, Bias = false, Activation = Activation.Relu)]
+[Dense(2)]
+public partial class NoBiasStackF;
+
+[RnnModel(InputSize = 4, ElementType = typeof(double))]
+[Lstm(6, Bias = false)]
+[Gru(5, Bias = false)]
+[SimpleRnn(3, Bias = false, Activation = Activation.Relu)]
+[Dense(2)]
+public partial class NoBiasStackD;
+
+[RnnModel(InputSize = 3)]
+[Lstm(16, Bias = false)]
+[Gru(32, Bias = false)]
+public partial class NoBiasKernelsF;
+
+[RnnModel(InputSize = 3, ElementType = typeof(double))]
+[Lstm(16, Bias = false)]
+[Gru(32, Bias = false)]
+public partial class NoBiasKernelsD;
+
+[RnnModel]
+[Embedding(7, 4)]
+[Gru(4, Bias = false, ResetAfter = false, Bidirectional = true)]
+[Dense(7)]
+public partial class NoBiasBiGruF;
+
+[RnnModel(ElementType = typeof(double))]
+[Embedding(7, 4)]
+[Gru(4, Bias = false, ResetAfter = false, Bidirectional = true)]
+[Dense(7)]
+public partial class NoBiasBiGruD;
+
 /// <summary>The gated test models with the architecture each is expected to have.</summary>
 public static class GatedCatalog
 {
@@ -152,6 +190,9 @@ public static class GatedCatalog
     public static readonly NetworkSpec LstmPanelsDouble = new(5, [new(LayerKind.Lstm, 16)], 2);
     public static readonly NetworkSpec GruPanelsFloat = new(3, [new(LayerKind.Gru, 32)], 0);
     public static readonly NetworkSpec GruPanelsDouble = new(3, [new(LayerKind.Gru, 16)], 0);
+    public static readonly NetworkSpec NoBiasStack = new(4, [new(LayerKind.Lstm, 6, Bias: false), new(LayerKind.Gru, 5, Bias: false), new(LayerKind.SimpleRnn, 3, Activation.Relu, Bias: false)], 2);
+    public static readonly NetworkSpec NoBiasKernels = new(3, [new(LayerKind.Lstm, 16, Bias: false), new(LayerKind.Gru, 32, Bias: false)], 0);
+    public static readonly NetworkSpec NoBiasBiGru = new(4, [new(LayerKind.Gru, 4, Bidirectional: true, ResetAfter: false, Bias: false)], 7, Vocabulary: 7);
 
     public static IEnumerable<ModelCase<float>> Float()
     {
@@ -167,6 +208,9 @@ public static class GatedCatalog
         yield return new("TokenBiGruF", TokenBiGru, seed => new TokenBiGruF(seed));
         yield return new("LstmPanelsF", LstmPanelsFloat, seed => new LstmPanelsF(seed));
         yield return new("GruPanelsF", GruPanelsFloat, seed => new GruPanelsF(seed));
+        yield return new("NoBiasStackF", NoBiasStack, seed => new NoBiasStackF(seed));
+        yield return new("NoBiasKernelsF", NoBiasKernels, seed => new NoBiasKernelsF(seed));
+        yield return new("NoBiasBiGruF", NoBiasBiGru, seed => new NoBiasBiGruF(seed));
     }
 
     public static IEnumerable<ModelCase<double>> Double()
@@ -183,6 +227,9 @@ public static class GatedCatalog
         yield return new("TokenBiGruD", TokenBiGru, seed => new TokenBiGruD(seed));
         yield return new("LstmPanelsD", LstmPanelsDouble, seed => new LstmPanelsD(seed));
         yield return new("GruPanelsD", GruPanelsDouble, seed => new GruPanelsD(seed));
+        yield return new("NoBiasStackD", NoBiasStack, seed => new NoBiasStackD(seed));
+        yield return new("NoBiasKernelsD", NoBiasKernels, seed => new NoBiasKernelsD(seed));
+        yield return new("NoBiasBiGruD", NoBiasBiGru, seed => new NoBiasBiGruD(seed));
     }
 }
 

@@ -3,7 +3,7 @@ using System.Linq;
 namespace NativeRnn.Tests.Reference;
 
 /// <summary>A recurrent layer as the tests understand it, written independently of the generator.</summary>
-public sealed record LayerSpec(LayerKind Kind, int Hidden, Activation Activation = Activation.Tanh, bool Bidirectional = false, bool ResetAfter = true)
+public sealed record LayerSpec(LayerKind Kind, int Hidden, Activation Activation = Activation.Tanh, bool Bidirectional = false, bool ResetAfter = true, bool Bias = true)
 {
     public int Directions => Bidirectional ? 2 : 1;
 
@@ -27,6 +27,6 @@ public sealed record NetworkSpec(int InputSize, LayerSpec[] Layers, int HeadOutp
     public int InputWidth(int layer) => layer == 0 ? InputSize : Layers[layer - 1].Directions * Layers[layer - 1].Hidden;
 
     public override string ToString()
-        => (HasEmbedding ? $"Embedding({Vocabulary}, {InputSize}) → " : $"{InputSize} → ") + string.Join(" → ", Layers.Select(l => $"{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden}{(l.Kind == LayerKind.SimpleRnn ? "," + l.Activation : l.Kind == LayerKind.Gru && !l.ResetAfter ? ",reset before" : string.Empty)})"))
+        => (HasEmbedding ? $"Embedding({Vocabulary}, {InputSize}) → " : $"{InputSize} → ") + string.Join(" → ", Layers.Select(l => $"{(l.Bidirectional ? "Bi" : string.Empty)}{l.Kind}({l.Hidden}{(l.Kind == LayerKind.SimpleRnn ? "," + l.Activation : l.Kind == LayerKind.Gru && !l.ResetAfter ? ",reset before" : string.Empty)}{(l.Bias ? string.Empty : ",no bias")})"))
          + (HeadOutputs > 0 ? $" → Dense({HeadOutputs})" : string.Empty);
 }

@@ -62,8 +62,9 @@ public sealed class ReferenceNetwork
                 string suffix = d == 1 ? "_reverse" : string.Empty;
                 double[] wih = _tensor($"weight_ih_l{k}{suffix}");
                 double[] whh = _tensor($"weight_hh_l{k}{suffix}");
-                double[] bih = _tensor($"bias_ih_l{k}{suffix}");
-                double[] bhh = _tensor($"bias_hh_l{k}{suffix}");
+                // A layer declared with Bias = false has no bias tensors: its biases are zero.
+                double[] bih = layer.Bias ? _tensor($"bias_ih_l{k}{suffix}") : new double[layer.Gates * h];
+                double[] bhh = layer.Bias ? _tensor($"bias_hh_l{k}{suffix}") : new double[layer.Gates * h];
                 double[] hFinal = new double[batch * h];
                 double[] cFinal = new double[batch * h];
                 for (int b = 0; b < batch; b++)
