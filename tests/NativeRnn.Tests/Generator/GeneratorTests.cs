@@ -107,6 +107,16 @@ public class GeneratorTests
     [InlineData("NRNN0011", "[RnnModel]\n[Embedding(10, 4)]\n[Embedding(10, 4)]\n[Lstm(4)]\npublic partial class M;", "Embedding(10, 4)]\n[Lstm(4)")]
     [InlineData("NRNN0012", "[RnnModel(InputSize = 3, Streaming = true)]\n[Lstm(4)]\n[Gru(5, Bidirectional = true)]\npublic partial class M;", "Gru(5, Bidirectional = true)")]
     [InlineData("NRNN0013", "[RnnModel(InputSize = 3)]\n[Embedding(10, 4)]\n[Lstm(4)]\npublic partial class M;", "RnnModel(InputSize = 3)")]
+    [InlineData("NRNN0015", "[RnnModel(InputSize = 3)]\n[Dropout(1.0)]\n[Lstm(4)]\npublic partial class M;", "Dropout(1.0)")]
+    [InlineData("NRNN0015", "[RnnModel(InputSize = 3)]\n[Dropout(-0.1)]\n[Lstm(4)]\npublic partial class M;", "Dropout(-0.1)")]
+    [InlineData("NRNN0015", "[RnnModel(InputSize = 3)]\n[Dropout(double.NaN)]\n[Lstm(4)]\npublic partial class M;", "Dropout(double.NaN)")]
+    [InlineData("NRNN0016", "[RnnModel(InputSize = 3)]\n[Lstm(4)]\n[Dropout(0.2)]\npublic partial class M;", "Dropout(0.2)")]
+    [InlineData("NRNN0016", "[RnnModel(InputSize = 3)]\n[Lstm(4)]\n[Dense(2)]\n[Dropout(0.2)]\npublic partial class M;", "Dropout(0.2)")]
+    [InlineData("NRNN0016", "[RnnModel]\n[Dropout(0.2)]\n[Embedding(10, 4)]\n[Lstm(4)]\npublic partial class M;", "Dropout(0.2)")]
+    [InlineData("NRNN0016", "[RnnModel(InputSize = 3)]\n[Dropout(0.2)]\n[Dropout(0.3)]\n[Lstm(4)]\npublic partial class M;", "Dropout(0.3)")]
+    [InlineData("NRNN0017", "[RnnModel(InputSize = 3)]\n[Lstm(4, RecurrentWeights = (WeightInitializer)99)]\npublic partial class M;", "Lstm(4, RecurrentWeights = (WeightInitializer)99)")]
+    [InlineData("NRNN0017", "[RnnModel(InputSize = 3)]\n[Lstm(4, ForgetGateBias = double.PositiveInfinity)]\npublic partial class M;", "Lstm(4, ForgetGateBias = double.PositiveInfinity)")]
+    [InlineData("NRNN0017", "[RnnModel(InputSize = 3)]\n[Gru(4)]\n[Dense(2, Weights = (WeightInitializer)(-1))]\npublic partial class M;", "Dense(2, Weights = (WeightInitializer)(-1))")]
     public void Invalid_declarations_get_a_diagnostic_at_the_attribute(string id, string declaration, string attribute)
     {
         string source = "using NativeRnn;\n" + declaration;
