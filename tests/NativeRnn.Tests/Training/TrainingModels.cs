@@ -66,3 +66,29 @@ public partial class DropoutStreamF;
 [SimpleRnn(6)]
 [Dense(2)]
 public partial class NoDropoutStreamF;
+
+// An encoder–decoder pair for reversing digit strings: digits 0–9, pad 10, start 11, end 12.
+[RnnModel]
+[Embedding(13, 16)]
+[Lstm(64)]
+public partial class ReverseEncoder;
+
+[RnnModel]
+[Embedding(13, 16)]
+[Lstm(64)]
+[Dense(13)]
+public partial class ReverseDecoder;
+
+// A small joined pair in double for finite differences: two layers of different kinds.
+[RnnModel(ElementType = typeof(double))]
+[Embedding(6, 3)]
+[Lstm(4)]
+[Gru(3)]
+public partial class TinyEncoderD;
+
+[RnnModel(ElementType = typeof(double))]
+[Embedding(6, 3)]
+[Lstm(4)]
+[Gru(3)]
+[Dense(6)]
+public partial class TinyDecoderD;

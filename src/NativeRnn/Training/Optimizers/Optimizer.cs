@@ -117,6 +117,11 @@ public abstract class Optimizer<T>
         return true;
     }
 
+    /// <summary>Whether <see cref="TryStep"/> would apply this step: the probe pass alone, writing nothing.</summary>
+    internal bool CanStep(ReadOnlySpan<T> parameters, ReadOnlySpan<T> gradients)
+        => parameters.Length == ParameterCount && gradients.Length == ParameterCount && Guard.AllFinite(gradients)
+           && Update(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(parameters), parameters.Length), gradients, _stepCount + 1, commit: false);
+
     /// <summary>Applies one step, or throws when it must be refused (nothing changes then). Allocates nothing.</summary>
     /// <param name="parameters">The parameter block, updated in place.</param>
     /// <param name="gradients">The gradient block, same layout.</param>
