@@ -51,6 +51,9 @@ public class PyTorchParityTests(ITestOutputHelper output)
         output.WriteLine($"{fixture}: worst absolute error {worst:E2}");
     }
 
+    /// <summary>One state tensor of a tape (a delegate type because .NET 8 has no Func over a span result).</summary>
+    private delegate ReadOnlySpan<T> StateSelector<T>((int Layer, int Direction) key);
+
     private static double Check<T>(ISequenceModel<T> model, SafeTensorsFile file, JsonElement meta, double tolerance)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -142,7 +145,7 @@ public class PyTorchParityTests(ITestOutputHelper output)
         CompareGradients("gradfull.");
         return worst;
 
-        void CompareStates(string name, Func<(int Layer, int Direction), ReadOnlySpan<T>> actual)
+        void CompareStates(string name, StateSelector<T> actual)
         {
             T[] all = new T[layers * directions * batch * hidden];
             for (int k = 0; k < layers; k++)

@@ -9,6 +9,7 @@ namespace NativeRnn.Kernels;
 /// polynomial for <c>e^r</c> on <c>|r| ≤ ln2/2</c> (Cephes' <c>expf</c> coefficients). Relative error
 /// ≤ 2 ulp on the clamped range <c>[−87.3, 88.7]</c>; inputs beyond it saturate to the ends of the range,
 /// which is all the activations need (the tests check the activations against <see cref="System.Math"/>).
+/// The clamps take NaN from their second operand, so NaN stays NaN.
 /// </summary>
 internal static class FastExp
 {
@@ -27,8 +28,8 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(Low)), Vector512.Create(High));
-        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
+        x = VectorCompat.MinNative(Vector512.Create(High), VectorCompat.MaxNative(Vector512.Create(Low), x));
+        Vector512<float> n = VectorCompat.Round(x * Vector512.Create(Log2E));
         Vector512<float> r = Simd512<float>.MultiplyAdd(n, Vector512.Create(-Ln2High), x);
         r = Simd512<float>.MultiplyAdd(n, Vector512.Create(-Ln2Low), r);
         Vector512<float> p = Simd512<float>.MultiplyAdd(Vector512.Create(C1), r, Vector512.Create(C2));
@@ -44,8 +45,8 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(Low)), Vector256.Create(High));
-        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
+        x = VectorCompat.MinNative(Vector256.Create(High), VectorCompat.MaxNative(Vector256.Create(Low), x));
+        Vector256<float> n = VectorCompat.Round(x * Vector256.Create(Log2E));
         Vector256<float> r = Simd256<float>.MultiplyAdd(n, Vector256.Create(-Ln2High), x);
         r = Simd256<float>.MultiplyAdd(n, Vector256.Create(-Ln2Low), r);
         Vector256<float> p = Simd256<float>.MultiplyAdd(Vector256.Create(C1), r, Vector256.Create(C2));
@@ -61,8 +62,8 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Exp(Vector128<float> x)
     {
-        x = Vector128.Min(Vector128.Max(x, Vector128.Create(Low)), Vector128.Create(High));
-        Vector128<float> n = Vector128.Round(x * Vector128.Create(Log2E));
+        x = VectorCompat.MinNative(Vector128.Create(High), VectorCompat.MaxNative(Vector128.Create(Low), x));
+        Vector128<float> n = VectorCompat.Round(x * Vector128.Create(Log2E));
         Vector128<float> r = Simd128<float>.MultiplyAdd(n, Vector128.Create(-Ln2High), x);
         r = Simd128<float>.MultiplyAdd(n, Vector128.Create(-Ln2Low), r);
         Vector128<float> p = Simd128<float>.MultiplyAdd(Vector128.Create(C1), r, Vector128.Create(C2));

@@ -51,7 +51,7 @@ internal interface ISimd<TVector, T>
     /// <summary>The correctly rounded square root of each element.</summary>
     static abstract TVector Sqrt(TVector a);
 
-    /// <summary>Element-wise <c>e^x</c>: <see cref="FastExp"/> for float (≤ 2 ulp, saturating), the runtime's for double (≤ 1 ulp).</summary>
+    /// <summary>Element-wise <c>e^x</c>: <see cref="FastExp"/> for float (≤ 2 ulp, saturating), <see cref="VectorCompat.Exp(Vector128{double})"/> for double (≤ 1 ulp).</summary>
     static abstract TVector Exp(TVector x);
 
     /// <summary>Takes the sign bit of <paramref name="sign"/> and the magnitude of <paramref name="magnitude"/>.</summary>
@@ -114,10 +114,10 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
     public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
+    public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => VectorCompat.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.MinNative(a, b);
+    public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => VectorCompat.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
@@ -133,11 +133,11 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
             return FastExp.Exp(x.AsSingle()).As<float, T>();
         }
 
-        return Vector512.Exp(x.AsDouble()).As<double, T>();
+        return VectorCompat.Exp(x.AsDouble()).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> CopySign(Vector512<T> magnitude, Vector512<T> sign) => Vector512.CopySign(magnitude, sign);
+    public static Vector512<T> CopySign(Vector512<T> magnitude, Vector512<T> sign) => VectorCompat.CopySign(magnitude, sign);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> WherePositive(Vector512<T> mask, Vector512<T> a)
@@ -198,10 +198,10 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
     public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
+    public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => VectorCompat.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.MinNative(a, b);
+    public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => VectorCompat.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
@@ -217,11 +217,11 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
             return FastExp.Exp(x.AsSingle()).As<float, T>();
         }
 
-        return Vector256.Exp(x.AsDouble()).As<double, T>();
+        return VectorCompat.Exp(x.AsDouble()).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> CopySign(Vector256<T> magnitude, Vector256<T> sign) => Vector256.CopySign(magnitude, sign);
+    public static Vector256<T> CopySign(Vector256<T> magnitude, Vector256<T> sign) => VectorCompat.CopySign(magnitude, sign);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> WherePositive(Vector256<T> mask, Vector256<T> a)
@@ -290,10 +290,10 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
     public static Vector128<T> Divide(Vector128<T> a, Vector128<T> b) => a / b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
+    public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => VectorCompat.MaxNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.MinNative(a, b);
+    public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => VectorCompat.MinNative(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
@@ -309,11 +309,11 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
             return FastExp.Exp(x.AsSingle()).As<float, T>();
         }
 
-        return Vector128.Exp(x.AsDouble()).As<double, T>();
+        return VectorCompat.Exp(x.AsDouble()).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> CopySign(Vector128<T> magnitude, Vector128<T> sign) => Vector128.CopySign(magnitude, sign);
+    public static Vector128<T> CopySign(Vector128<T> magnitude, Vector128<T> sign) => VectorCompat.CopySign(magnitude, sign);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> WherePositive(Vector128<T> mask, Vector128<T> a)

@@ -58,7 +58,7 @@ public class AddingProblemTests(ITestOutputHelper output)
         Train(model, 200, seed: 21);
         double[] norms = GradientFlow.Measure(model, new AddingProblem<float>(Length, 1, seed: 99))[0];
         double ratio = norms[0] / norms[^1];
-        output.WriteLine($"{name}: ‖∂L/∂h_t‖ from t = T−1 down to 0: {string.Join(" ", norms.Reverse().Where((_, i) => i % 8 == 0).Select(n => n.ToString("E1")))}; first/last {ratio:E2}");
+        output.WriteLine($"{name}: ‖∂L/∂h_t‖ from t = T−1 down to 0: {string.Join(" ", Enumerable.Reverse(norms).Where((_, i) => i % 8 == 0).Select(n => n.ToString("E1")))}; first/last {ratio:E2}");
         return ratio;
     }
 }

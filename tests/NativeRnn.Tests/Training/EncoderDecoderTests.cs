@@ -82,7 +82,7 @@ public class EncoderDecoderTests(ITestOutputHelper output)
     public void An_encoder_decoder_learns_to_reverse_digit_strings_it_never_saw()
     {
         List<int[]> strings = Strings(4200, seed: 1);
-        var training = strings.Take(4000).Select(s => (s, s.Reverse().ToArray())).ToList();
+        var training = strings.Take(4000).Select(s => (s, Enumerable.Reverse(s).ToArray())).ToList();
         var heldOut = strings.Skip(4000).ToList();
         var data = new TranslationPairs<float>(training, batchSize: 32, padToken: 10, startToken: 11, endToken: 12, seed: 2);
         var encoder = new ReverseEncoder(3);
@@ -113,7 +113,7 @@ public class EncoderDecoderTests(ITestOutputHelper output)
         foreach (int[] s in heldOut)
         {
             int length = joined.Translate(s, answer, startToken: 11, endToken: 12);
-            exact += answer.AsSpan(0, length).SequenceEqual(s.Reverse().ToArray()) ? 1 : 0;
+            exact += answer.AsSpan(0, length).SequenceEqual(Enumerable.Reverse(s).ToArray()) ? 1 : 0;
         }
 
         double accuracy = (double)exact / heldOut.Count;

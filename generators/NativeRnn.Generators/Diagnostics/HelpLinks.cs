@@ -1,0 +1,14 @@
+namespace NativeRnn.Generators.Diagnostics;
+
+/// <summary>
+/// The help link of each diagnostic: its page, <c>docs/diagnostics/{ID}.md</c>, a path that is the same
+/// in the repository and inside the NativeRnn package (which carries the pages). It is a relative path,
+/// not a URL, because the project has no public site yet; IDEs show no link for it rather than a wrong
+/// one. When there is a public home for the pages, <see cref="Prefix"/> becomes its address.
+/// </summary>
+internal static class HelpLinks
+{
+    public const string Prefix = "docs/diagnostics/";
+
+    public static string For(string id) => Prefix + id + ".md";
+}
