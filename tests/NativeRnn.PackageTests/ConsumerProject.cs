@@ -96,12 +96,15 @@ public sealed partial class ConsumerProject
 
     /// <summary>Runs what <see cref="Build"/> produced: the apphost of a self-contained build, else through the dotnet host.</summary>
     public DotNet.Result RunBuilt(bool selfContained)
-    {
-        string bin = Path.Combine(Directory, "bin", "Release", Framework);
-        return selfContained
-            ? DotNet.Start(Path.Combine(bin, RuntimeIdentifier, Executable(Name)), Directory, null)
-            : DotNet.Run(Directory, null, Path.Combine(bin, Name + ".dll"));
-    }
+        => selfContained
+            ? DotNet.Start(Path.Combine(OutputDirectory(selfContained), Executable(Name)), Directory, null)
+            : DotNet.Run(Directory, null, Path.Combine(OutputDirectory(selfContained), Name + ".dll"));
+
+    /// <summary>Where <see cref="Build"/> puts the app.</summary>
+    public string OutputDirectory(bool selfContained)
+        => selfContained
+            ? Path.Combine(Directory, "bin", "Release", Framework, RuntimeIdentifier)
+            : Path.Combine(Directory, "bin", "Release", Framework);
 
     public static string Executable(string name) => OperatingSystem.IsWindows() ? name + ".exe" : name;
 

@@ -16,7 +16,7 @@ namespace NativeRnn.PackageTests;
 /// <summary>
 /// New apps that use the package from a local feed: they build without a warning, and their models agree
 /// with scalar formulas written from PyTorch's equations and across code paths (see Consumer/Checks.cs),
-/// under the JIT on .NET 8 and .NET 10 and as a NativeAOT binary.
+/// under the JIT on .NET 8, .NET 9 and .NET 10 and as a NativeAOT binary.
 /// </summary>
 [Collection(PackageCollection.Name)]
 public class ConsumerTests(PackedPackage package, ITestOutputHelper output)
@@ -25,26 +25,31 @@ public class ConsumerTests(PackedPackage package, ITestOutputHelper output)
 
     private static string[] ConsumerSources => Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Consumer"), "*.cs");
 
+    /// <summary>
+    /// .NET 8 and .NET 9 apps are self-contained, so they run on a real runtime of their version wherever
+    /// the tests run; a .NET 9 app gets the package's net8.0 build (it was refused, NU1201, before).
+    /// </summary>
     [Fact]
-    public void Apps_on_net8_and_net10_build_cleanly_and_their_models_match_the_formulas()
+    public void Apps_on_net8_net9_and_net10_build_cleanly_and_their_models_match_the_formulas()
     {
-        // .NET 8 self-contained, so it runs on a real .NET 8 runtime wherever the tests run.
-        ConsumerProject net8 = ConsumerProject.Create(
-            package,
-            "ConsumerNet8",
-            "net8.0",
-            new Dictionary<string, string> { ["RuntimeIdentifier"] = ConsumerProject.RuntimeIdentifier, ["SelfContained"] = "true" },
-            ConsumerSources);
+        var selfContained = new Dictionary<string, string> { ["RuntimeIdentifier"] = ConsumerProject.RuntimeIdentifier, ["SelfContained"] = "true" };
+        ConsumerProject net8 = ConsumerProject.Create(package, "ConsumerNet8", "net8.0", selfContained, ConsumerSources);
+        ConsumerProject net9 = ConsumerProject.Create(package, "ConsumerNet9", "net9.0", selfContained, ConsumerSources);
         ConsumerProject net10 = ConsumerProject.Create(package, "ConsumerNet10", "net10.0", new Dictionary<string, string>(), ConsumerSources);
-        Parallel.Invoke(() => net8.Build(), () => net10.Build());
+        Parallel.Invoke(() => net8.Build(), () => net9.Build(), () => net10.Build());
 
-        DotNet.Result run8 = net8.RunBuilt(selfContained: true);
-        output.WriteLine(run8.ToString());
-        AssertChecksPassed(run8, expectedRuntime: 8);
+        foreach ((ConsumerProject app, bool isSelfContained, int runtime, string library) in new[] { (net8, true, 8, "v8.0"), (net9, true, 9, "v8.0"), (net10, false, 10, "v10.0") })
+        {
+            DotNet.Result run = app.RunBuilt(isSelfContained);
+            output.WriteLine(run.ToString());
+            AssertChecksPassed(run, runtime);
+            Assert.Contains($"library built for .NETCoreApp,Version={library}", run.Output, StringComparison.Ordinal);
 
-        DotNet.Result run10 = net10.RunBuilt(selfContained: false);
-        output.WriteLine(run10.ToString());
-        AssertChecksPassed(run10, expectedRuntime: 10);
+            // The generator ran in the compiler; nothing of it, or of Roslyn, is in the app.
+            string[] files = Directory.GetFiles(app.OutputDirectory(isSelfContained)).Select(Path.GetFileName).ToArray()!;
+            Assert.Contains("NativeRnn.dll", files);
+            Assert.DoesNotContain(files, f => f.StartsWith("NativeRnn.Generators", StringComparison.Ordinal) || f.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>
