@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.IO;
 using System.Numerics;
 using NativeRnn.Serialization;
@@ -100,21 +99,5 @@ public static class ModelWeights
     {
         ArgumentNullException.ThrowIfNull(model);
         WeightSaver.Save<T>(destination, model.Description, model.Layout, model.Parameters, options ?? new SafeTensorsOptions());
-    }
-
-    /// <summary>Pinned bytes seen as <see cref="Memory{T}"/> for the length of a call.</summary>
-    private sealed unsafe class PinnedMemory(byte* pointer, int length) : MemoryManager<byte>
-    {
-        public override Span<byte> GetSpan() => new(pointer, length);
-
-        public override MemoryHandle Pin(int elementIndex = 0) => new(pointer + elementIndex);
-
-        public override void Unpin()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-        }
     }
 }
