@@ -93,9 +93,12 @@ internal static class FileText
     }
 
     /// <summary>A bounded list of already-formatted items: the first <see cref="MaxListed"/>, then "and N more".</summary>
-    public static string List(IReadOnlyList<string> items)
+    /// <param name="items">The items, or only the first of them.</param>
+    /// <param name="total">How many there are in all, when <paramref name="items"/> holds only the first; −1 when it holds all.</param>
+    public static string List(IReadOnlyList<string> items, int total = -1)
     {
-        if (items.Count == 0)
+        total = total < 0 ? items.Count : total;
+        if (total == 0)
         {
             return "(none)";
         }
@@ -107,9 +110,9 @@ internal static class FileText
             builder.Append(i == 0 ? string.Empty : ", ").Append(items[i]);
         }
 
-        if (items.Count > shown)
+        if (total > shown)
         {
-            builder.Append(" and ").Append((items.Count - shown).ToString(CultureInfo.InvariantCulture)).Append(" more");
+            builder.Append(" and ").Append((total - shown).ToString(CultureInfo.InvariantCulture)).Append(" more");
         }
 
         return builder.ToString();

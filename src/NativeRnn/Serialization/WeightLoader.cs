@@ -269,16 +269,29 @@ internal static class WeightLoader
             : missing.Count > 0
                 ? $"{missing.Count} of the model's {plan.Length} tensors are missing"
                 : $"{unexpected.Count} of the file's {reader.Tensors.Count} tensors are unexpected (set IgnoreUnexpected to skip them)";
-        List<string> expected = missing.ConvertAll(t => $"{FileText.Quote(t.FileName)} {t.ShapeText}");
-        List<SafeTensorEntry> shown = unexpected.Count > 0 ? unexpected : [.. reader.Tensors];
-        List<string> found = shown.ConvertAll(e => $"{FileText.Quote(e.Name)} {e.ShapeText}");
+        // Only the names a message shows are formatted: a file may hold a hundred thousand.
+        List<string> expected = Listed(missing, missing.Count, t => $"{FileText.Quote(t.FileName)} {t.ShapeText}");
+        IReadOnlyList<SafeTensorEntry> shown = unexpected.Count > 0 ? unexpected : reader.Tensors;
+        List<string> found = Listed(shown, shown.Count, e => $"{FileText.Quote(e.Name)} {e.ShapeText}");
         string message = $"{FileText.Sanitize(reader.SourceName, 200)} does not fit the model: {what}. "
-            + (missing.Count > 0 ? $"Missing: {FileText.List(expected)}. " : string.Empty)
-            + $"{(unexpected.Count > 0 ? "Unexpected" : "The file has")}: {FileText.List(found)}."
+            + (missing.Count > 0 ? $"Missing: {FileText.List(expected, missing.Count)}. " : string.Empty)
+            + $"{(unexpected.Count > 0 ? "Unexpected" : "The file has")}: {FileText.List(found, shown.Count)}."
             + Suggest(reader, missing, unexpected, options);
         return missing.Count > 0
-            ? new WeightFileException(WeightFileError.MissingTensor, reader.SourceName, message, FileText.Sanitize(missing[0].FileName), FileText.List(expected), FileText.List(found))
-            : new WeightFileException(WeightFileError.UnexpectedTensor, reader.SourceName, message, FileText.Sanitize(unexpected[0].Name), "only the model's tensors", FileText.List(found));
+            ? new WeightFileException(WeightFileError.MissingTensor, reader.SourceName, message, FileText.Sanitize(missing[0].FileName), FileText.List(expected, missing.Count), FileText.List(found, shown.Count))
+            : new WeightFileException(WeightFileError.UnexpectedTensor, reader.SourceName, message, FileText.Sanitize(unexpected[0].Name), "only the model's tensors", FileText.List(found, shown.Count));
+    }
+
+    /// <summary>The first <see cref="FileText.MaxListed"/> items formatted, then placeholders that only count the rest.</summary>
+    private static List<string> Listed<TItem>(IReadOnlyList<TItem> items, int count, Func<TItem, string> format)
+    {
+        var listed = new List<string>(Math.Min(count, FileText.MaxListed + 1));
+        for (int i = 0; i < Math.Min(count, FileText.MaxListed); i++)
+        {
+            listed.Add(format(items[i]));
+        }
+
+        return listed;
     }
 
     /// <summary>The options that would make the names match, when the file's names say so: a prefix that fits every unmapped tensor, and name-map entries for the rest by shape.</summary>

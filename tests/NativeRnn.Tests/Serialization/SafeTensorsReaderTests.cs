@@ -195,6 +195,24 @@ public class SafeTensorsReaderTests
     }
 
     [Fact]
+    public void A_header_of_a_million_tensors_is_refused_at_the_limit_without_exhausting_memory()
+    {
+        var header = new StringBuilder("{");
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            header.Append(i == 0 ? "" : ",").Append("\"t").Append(i).Append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+        }
+
+        byte[] bytes = File(header.Append('}').ToString(), []);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(WeightFileError.TooManyEntries, Refused(bytes).Error);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The limit stops the parse a tenth of the way in: what it allocated is a small multiple of what it read.
+        Assert.True(allocated < bytes.Length / 2, $"Refusing a {bytes.Length}-byte header allocated {allocated} bytes.");
+    }
+
+    [Fact]
     public void Reads_every_fixture()
     {
         foreach (string path in Directory.EnumerateFiles(PyTorchParityTests.FixtureDirectory, "*.safetensors"))
