@@ -15,6 +15,6 @@ namespace NativeRnn.Cli.Models;
 [RnnModel(InputSize = 2)] [Lstm(32)] [Dense(1)] internal sealed partial class FlowLstm;
 [RnnModel(InputSize = 2)] [Gru(32)] [Dense(1)] internal sealed partial class FlowGru;
 
-// Digits to English words: digits 0–9 and pad, start, end (13 ids) in; 40 characters out.
+// Digits to English words: digits 0–9 and pad, start, end (ids 0–12) in; those and 23 characters (ids 13–35) out.
 [RnnModel] [Embedding(13, 16)] [Lstm(128)] internal sealed partial class NumberEncoder;
 [RnnModel] [Embedding(40, 24)] [Lstm(128)] [Dense(40)] internal sealed partial class WordDecoder;

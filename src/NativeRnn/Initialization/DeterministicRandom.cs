@@ -23,6 +23,52 @@ public struct DeterministicRandom
         _s3 = SplitMix(ref x);
     }
 
+    private DeterministicRandom(ulong s0, ulong s1, ulong s2, ulong s3)
+    {
+        _s0 = s0;
+        _s1 = s1;
+        _s2 = s2;
+        _s3 = s3;
+    }
+
+    /// <summary>Number of 64-bit words in the generator's state (256 bits).</summary>
+    public const int StateLength = 4;
+
+    /// <summary>Copies the generator's state, so that <see cref="FromState"/> continues it exactly (a checkpoint does this).</summary>
+    /// <param name="destination">Receives <see cref="StateLength"/> words.</param>
+    /// <exception cref="ArgumentException">The destination does not have <see cref="StateLength"/> words.</exception>
+    public readonly void CopyStateTo(Span<ulong> destination)
+    {
+        if (destination.Length != StateLength)
+        {
+            throw new ArgumentException($"The state has {StateLength} words but the destination has {destination.Length}.", nameof(destination));
+        }
+
+        destination[0] = _s0;
+        destination[1] = _s1;
+        destination[2] = _s2;
+        destination[3] = _s3;
+    }
+
+    /// <summary>A generator that continues exactly where the one whose state was copied (<see cref="CopyStateTo"/>) left off.</summary>
+    /// <param name="state"><see cref="StateLength"/> words, not all zero (xoshiro256** never reaches that state).</param>
+    /// <returns>The generator.</returns>
+    /// <exception cref="ArgumentException">The state has the wrong length or is all zero.</exception>
+    public static DeterministicRandom FromState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != StateLength)
+        {
+            throw new ArgumentException($"A state has {StateLength} words, not {state.Length}.", nameof(state));
+        }
+
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+        {
+            throw new ArgumentException("The all-zero state is not a state of the generator.", nameof(state));
+        }
+
+        return new DeterministicRandom(state[0], state[1], state[2], state[3]);
+    }
+
     /// <summary>The next 64 random bits.</summary>
     /// <returns>A uniformly distributed 64-bit value.</returns>
     public ulong NextUInt64()

@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NativeRnn;
 
@@ -49,7 +51,7 @@ public enum TensorRole
 
 /// <summary>
 /// One named tensor of a model's parameter block: its PyTorch name and shape, where it lives in
-/// the block and how it is stored there. <see cref="Import{T}"/> and <see cref="Export{T}"/> convert
+/// the block and how it is stored there. <see cref="Import{T}(Span{T}, ReadOnlySpan{T})"/> and <see cref="Export{T}"/> convert
 /// between PyTorch's row-major layout and the packed one, for parameters and gradients alike.
 /// </summary>
 public sealed class TensorInfo
@@ -168,13 +170,14 @@ public sealed class TensorInfo
 
     /// <summary>Writes <paramref name="values"/>, given in PyTorch's row-major layout, into the block.</summary>
     /// <param name="block">A parameter or gradient block of the model.</param>
-    /// <param name="values">Row-major values in the shape <see cref="Shape"/>.</param>
+    /// <param name="values">Row-major values in the shape <see cref="Shape"/>; for float and double, all finite.</param>
     /// <typeparam name="T">Element type.</typeparam>
-    /// <exception cref="ArgumentException">A length does not match.</exception>
+    /// <exception cref="ArgumentException">A length does not match or a value is not finite; the block is then unchanged.</exception>
     public void Import<T>(Span<T> block, ReadOnlySpan<T> values)
     {
         CheckValues(values.Length);
         CheckBlock(block.Length);
+        CheckFinite(values);
         Span<T> slice = Slice(block);
         if (Storage == TensorStorage.RowMajor)
         {
@@ -320,6 +323,71 @@ public sealed class TensorInfo
             TensorRole.EmbeddingWeight => WeightInitializer.StandardNormal,
             _ => WeightInitializer.GlorotUniform,
         };
+    }
+
+    /// <summary>Writes <paramref name="values"/> into the block after checking that <paramref name="shape"/> is this tensor's (see <see cref="Import{T}(Span{T}, ReadOnlySpan{T})"/>).</summary>
+    /// <param name="block">A parameter or gradient block of the model.</param>
+    /// <param name="values">Row-major values.</param>
+    /// <param name="shape">Their shape, which must equal <see cref="Shape"/>: a transposed, flattened or padded shape is refused.</param>
+    /// <typeparam name="T">Element type.</typeparam>
+    /// <exception cref="ArgumentException">The shape or a length does not match, or a value is not finite; the block is then unchanged.</exception>
+    public void Import<T>(Span<T> block, ReadOnlySpan<T> values, ReadOnlySpan<int> shape)
+    {
+        if (!shape.SequenceEqual(_shape))
+        {
+            throw new ArgumentException($"Tensor '{Name}' has shape {ShapeText(_shape)} but values of shape {ShapeText(shape)} were given.", nameof(shape));
+        }
+
+        Import(block, values);
+    }
+
+    private void CheckFinite<T>(ReadOnlySpan<T> values)
+    {
+        int bad = -1;
+        string value = string.Empty;
+        if (typeof(T) == typeof(float))
+        {
+            ReadOnlySpan<float> floats = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(values)), values.Length);
+            bad = Kernels.Guard.AllFinite(floats) ? -1 : FirstNonFinite(floats);
+            value = bad >= 0 ? floats[bad].ToString(System.Globalization.CultureInfo.InvariantCulture) : value;
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            ReadOnlySpan<double> doubles = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, double>(ref MemoryMarshal.GetReference(values)), values.Length);
+            bad = Kernels.Guard.AllFinite(doubles) ? -1 : FirstNonFinite(doubles);
+            value = bad >= 0 ? doubles[bad].ToString(System.Globalization.CultureInfo.InvariantCulture) : value;
+        }
+
+        if (bad >= 0)
+        {
+            string at = _shape.Length == 2 ? $"[{bad / Columns}, {bad % Columns}]" : $"[{bad}]";
+            throw new ArgumentException($"Tensor '{Name}' would get the non-finite value {value} at {at}; values must be finite. Nothing was written.", nameof(values));
+        }
+    }
+
+    private static int FirstNonFinite<TValue>(ReadOnlySpan<TValue> values)
+        where TValue : IFloatingPointIeee754<TValue>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!TValue.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string ShapeText(ReadOnlySpan<int> shape)
+    {
+        var parts = new string[shape.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            parts[i] = shape[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return "[" + string.Join(", ", parts) + "]";
     }
 
     private void CheckValues(int length)
