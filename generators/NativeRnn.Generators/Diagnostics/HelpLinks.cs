@@ -10,5 +10,8 @@ internal static class HelpLinks
 {
     public const string Prefix = "docs/diagnostics/";
 
+    /// <summary>The same link as a format with the ID as <c>{0}</c>, for <c>ObsoleteAttribute.UrlFormat</c>.</summary>
+    public const string Format = Prefix + "{0}.md";
+
     public static string For(string id) => Prefix + id + ".md";
 }

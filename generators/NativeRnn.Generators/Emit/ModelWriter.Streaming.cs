@@ -75,7 +75,7 @@ internal static partial class ModelWriter
     private static void WriteNoStreaming(IndentedTextWriter w, ModelPlan plan)
     {
         string message = $"{Diagnostics.DiagnosticDescriptors.StreamingUseId}: {plan.Model.Hierarchy.Name} has a bidirectional layer, whose reverse direction needs the whole sequence, so it cannot run step by step. Run whole sequences with Forward(Tape, …).";
-        string obsolete = $"[global::System.Obsolete(\"{message}\", true, DiagnosticId = \"{Diagnostics.DiagnosticDescriptors.StreamingUseId}\")]";
+        string obsolete = $"[global::System.Obsolete(\"{message}\", true, DiagnosticId = \"{Diagnostics.DiagnosticDescriptors.StreamingUseId}\", UrlFormat = \"{Diagnostics.HelpLinks.Format}\")]";
         w.WriteLine("// ─────────── No streaming: a bidirectional layer needs the whole sequence ───────────");
         w.WriteLine();
         w.WriteLine("/// <summary>Not available: this model has a bidirectional layer and cannot run step by step (NRNN0014).</summary>");

@@ -17,7 +17,10 @@ internal static partial class ModelWriter
     public const string Guard = "global::NativeRnn.Kernels.Guard";
     private static string N(int value) => ModelPlan.N(value);
 
-    public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"NativeRnn.Generators\", \"1.0.0\")]";
+    /// <summary>The generator's version (the package's, from the build), as <c>[GeneratedCode]</c> records it.</summary>
+    private static readonly string Version = typeof(ModelWriter).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "0.0.0";
+
+    public static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"NativeRnn.Generators\", \"{Version}\")]";
 
     public static string Write(ModelInfo model)
     {

@@ -31,7 +31,10 @@ internal sealed record ContainingTypeInfo(string Keyword, string Name);
 /// <summary>Where the model type sits: namespace, enclosing types, its own keyword and name.</summary>
 internal sealed record HierarchyInfo(string Namespace, EquatableArray<ContainingTypeInfo> ContainingTypes, string Keyword, string Name, bool IsValueType)
 {
-    /// <summary>Fully qualified metadata-like name, used for the generated file's hint name.</summary>
+    /// <summary>
+    /// The generated file's hint name: the namespace with dots, containing types with <c>+</c> as metadata names write
+    /// them (<c>A.B+M.g.cs</c>), so a type nested in <c>B</c> never collides with a type in namespace <c>A.B</c>.
+    /// </summary>
     public string HintName
     {
         get
@@ -44,7 +47,7 @@ internal sealed record HierarchyInfo(string Namespace, EquatableArray<Containing
 
             foreach (ContainingTypeInfo containing in ContainingTypes)
             {
-                builder.Append(containing.Name).Append('.');
+                builder.Append(containing.Name).Append('+');
             }
 
             return builder.Append(Name).Append(".g.cs").ToString();

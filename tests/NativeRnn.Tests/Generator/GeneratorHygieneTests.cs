@@ -76,8 +76,8 @@ public class GeneratorHygieneTests
         "GlobalModel.g.cs",
         "Shop.Forecasting.CharModel.g.cs",
         "Shop.Forecasting.Sensor.g.cs",
-        "Shop.Forecasting.Zoo.Pulse.g.cs",
-        "Shop.Forecasting.Zoo.Tagger.g.cs",
+        "Shop.Forecasting.Zoo+Pulse.g.cs",
+        "Shop.Forecasting.Zoo+Tagger.g.cs",
     ];
 
     [Fact]
@@ -125,6 +125,21 @@ public class GeneratorHygieneTests
         string resized = parts[0].Replace("[Gru(16)]", "[Gru(24)]", StringComparison.Ordinal);
         GeneratorDriverRunResult second = GeneratorHarness.Run(Unrelated, "using NativeRnn;\n/// <summary>In the global namespace.</summary>" + parts[1], resized).Result;
         Assert.Equal(ExpectedHintNames, HintNames(second));
+    }
+
+    [Fact]
+    public void A_nested_model_and_a_model_in_a_namespace_of_the_same_name_get_different_files()
+    {
+        // namespace A.B { M } and namespace A { class B { M } } would both be "A.B.M" with dots; the compiler refuses the
+        // pair itself (CS0101), and the generator must still not fail on it (AddSource throws on a repeated name).
+        GeneratorHarness.Outcome outcome = GeneratorHarness.Run("""
+            using NativeRnn;
+            namespace A.B { [RnnModel(InputSize = 1)] [Gru(4)] public partial class M; }
+            namespace A { public partial class B { [RnnModel(InputSize = 1)] [Gru(4)] public partial class M; } }
+            """);
+        Assert.Equal(["A.B+M.g.cs", "A.B.M.g.cs"], outcome.Result.Results.Single().GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Equal(["CS0101"], outcome.CompilationProblems.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct());
     }
 
     [Fact]

@@ -152,7 +152,7 @@ namespace User.Models
         /// the state before the first step. Copy it to fork a stream; it converts to a span of all its elements.
         /// </summary>
         [global::System.Runtime.CompilerServices.InlineArray(StateSize)]
-        [global::System.CodeDom.Compiler.GeneratedCode("NativeRnn.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("NativeRnn.Generators", "0.1.0")]
         public struct State
         {
             private float _element0;
@@ -1136,7 +1136,7 @@ namespace User.Models
         /// time-major: row <c>t·Batch + b</c> is step <c>t</c> of sequence <c>b</c>, as PyTorch's default <c>[T, B, ·]</c>.
         /// Allocated once; forward and backward passes then allocate nothing. A tape belongs to one thread at a time.
         /// </summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("NativeRnn.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("NativeRnn.Generators", "0.1.0")]
         public sealed class Tape : global::NativeRnn.IRecurrentTape<float>
         {
             internal readonly float[] Buffer;
