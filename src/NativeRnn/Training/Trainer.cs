@@ -25,7 +25,7 @@ namespace NativeRnn.Training;
 /// A trainer belongs to one thread at a time; the model's parameters must not change while a step runs.
 /// </remarks>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-public sealed class Trainer<T> : IDisposable
+public sealed partial class Trainer<T> : IDisposable
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     private readonly IRecurrentModel<T> _model;

@@ -16,11 +16,19 @@ public static class ChildProcess
 {
     public const string WriteCheckpoints = "write-checkpoints";
 
+    public const string ResumeTraining = "resume-training";
+
     public static int Main(string[] args)
     {
         if (args.Length == 2 && args[0] == WriteCheckpoints)
         {
             CheckpointLoop(args[1]);
+        }
+
+        if (args.Length == 3 && args[0] == ResumeTraining)
+        {
+            Training.ResumeTests.ResumeAndSave(args[1], args[2]);
+            return 0;
         }
 
         return 2;
