@@ -20,18 +20,16 @@ internal static class NativeRnnProgram
     /// <summary>Exit code of a command line that does not parse.</summary>
     public const int Usage = 2;
 
-    public static int Run(string[] args, IAnsiConsole console)
+    public static int Run(string[] args, IAnsiConsole console, TextWriter? errors = null)
     {
+        errors ??= System.Console.Error;
         var output = new Output(console);
         RootCommand root = Build(output);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
-            {
-                console.MarkupLine($"[red]nativernn:[/] {Markup.Escape(error.Message)} (see 'nativernn --help')");
-            }
-
+            // One line for the first error: the message and where to look, never a page of help.
+            errors.WriteLine($"nativernn: {OneLine(parsed.Errors[0].Message)} (see 'nativernn --help')");
             return Usage;
         }
 
@@ -41,7 +39,7 @@ internal static class NativeRnnProgram
         }
         catch (Exception error) when (error is ArgumentException or IOException or UnauthorizedAccessException or InvalidOperationException or WeightFileException or InvalidDataException or NotSupportedException or OperationCanceledException)
         {
-            console.MarkupLine($"[red]nativernn:[/] {Markup.Escape(OneLine(error.Message))}");
+            errors.WriteLine($"nativernn: {OneLine(error.Message)}");
             return Failed;
         }
     }
@@ -61,7 +59,8 @@ internal static class NativeRnnProgram
         return root;
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+    private static string OneLine(string message)
+        => System.Text.RegularExpressions.Regex.Replace(message.ReplaceLineEndings(" "), @"\s+", " ").Trim();
 
     /// <summary>System.CommandLine's own output (help, version) through the same console.</summary>
     private sealed class AnsiTextWriter(IAnsiConsole console) : TextWriter

@@ -43,7 +43,7 @@ internal static class ForecastCommand
         output.Heading($"nativernn forecast: {name}, {cell.ToUpperInvariant()} (64)");
         output.Line($"{length} steps: the first {trainingPart.Length} for training (windows of {window}, the next value as the target), the last {heldOut.Length} held out.");
         var data = new SeriesWindows<float>(trainingPart, 1, window, 32, SeriesTargets.EveryStep, horizon: 1, stride: 4, seed: seed);
-        using (var trainer = new Trainer<float>(model, new Adam<float>(model.Parameters.Length, 3e-3), window, 32, new TrainerOptions { ClipNorm = 1, Schedule = new CosineSchedule(3e-3, steps, 50, 1e-4) }))
+        using (var trainer = new Trainer<float>(model, new Adam<float>(model.Parameters.Length, 3e-3), window, 32, new TrainerOptions { ClipNorm = 1, Schedule = new CosineSchedule(3e-3, steps, Math.Min(50, steps / 10), 1e-4) }))
         {
             output.Train("forecaster", steps, "values", report => trainer.Train(data, steps, report));
         }

@@ -33,7 +33,7 @@ internal static class InspectCommand
         Table tensors = Output.Table("tensor", "type", "shape", "bytes");
         foreach (SafeTensorEntry tensor in reader.Tensors.Take(40))
         {
-            tensors.AddRow(Spectre.Console.Markup.Escape(Shown(tensor.Name)), tensor.Type.ToString(), "[" + string.Join(", ", tensor.Shape.ToArray()) + "]", tensor.ByteLength.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            tensors.AddRow(Spectre.Console.Markup.Escape(Shown(tensor.Name)), tensor.Type.ToString(), Markup.Escape("[" + string.Join(", ", tensor.Shape.ToArray()) + "]"), tensor.ByteLength.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         }
 
         if (reader.Tensors.Count > 40)

@@ -36,13 +36,15 @@ internal sealed class TextCommand
     private readonly Option<string> _chart = new("--chart") { Description = "Where to save the loss chart (SVG).", DefaultValueFactory = _ => "nativernn-text-loss.svg" };
     private readonly Option<int> _sample = Options.Positive("--sample", 400, "Tokens of the sample written at the end.");
     private readonly Option<ulong> _seed = Options.Seed();
+    private readonly Option<string?> _checkpoint = new("--checkpoint") { Description = "Write a checkpoint here (atomically) at every evaluation and at the end, to resume from." };
+    private readonly Option<string?> _resume = new("--resume") { Description = "Resume from a checkpoint written with --checkpoint (same data and model options); --steps counts from the start." };
 
     private TextCommand(Output output)
     {
         _output = output;
         Command = new Command("text", "Train a character (or byte) language model on a file or on generated text; save it and write a sample.")
         {
-            _file, _cell, _size, _tokens, _steps, _minutes, _threads, _batch, _chunk, _rate, _model, _chart, _sample, _seed,
+            _file, _cell, _size, _tokens, _steps, _minutes, _threads, _batch, _chunk, _rate, _model, _chart, _sample, _seed, _checkpoint, _resume,
         };
         Command.SetAction(parsed => Run(new Settings(
             parsed.GetValue(_file),
@@ -58,7 +60,9 @@ internal sealed class TextCommand
             parsed.GetValue(_model)!,
             parsed.GetValue(_chart)!,
             parsed.GetValue(_sample),
-            parsed.GetValue(_seed))));
+            parsed.GetValue(_seed),
+            parsed.GetValue(_checkpoint),
+            parsed.GetValue(_resume))));
     }
 
     public Command Command { get; }
@@ -66,9 +70,9 @@ internal sealed class TextCommand
     public static TextCommand Create(Output output) => new(output);
 
     /// <summary>The run with no task: every option at its default.</summary>
-    public int RunDefault() => Run(new Settings(null, "lstm", "medium", false, 1500, 1.8, Math.Min(2, Environment.ProcessorCount), 32, 64, 3e-3, "nativernn-text.safetensors", "nativernn-text-loss.svg", 400, 1));
+    public int RunDefault() => Run(new Settings(null, "lstm", "medium", false, 1500, 1.8, Math.Min(2, Environment.ProcessorCount), 32, 64, 3e-3, "nativernn-text.safetensors", "nativernn-text-loss.svg", 400, 1, null, null));
 
-    private sealed record Settings(FileInfo? File, string Cell, string Size, bool Characters, int Steps, double Minutes, int Threads, int Batch, int Chunk, double Rate, string Model, string Chart, int Sample, ulong Seed);
+    private sealed record Settings(FileInfo? File, string Cell, string Size, bool Characters, int Steps, double Minutes, int Threads, int Batch, int Chunk, double Rate, string Model, string Chart, int Sample, ulong Seed, string? Checkpoint, string? Resume);
 
     private int Run(Settings s)
     {
@@ -121,11 +125,33 @@ internal sealed class TextCommand
         var losses = new List<(double, double)>();
         var validations = new List<(double, double)>();
         long evaluateEvery = Math.Max(100, s.Steps / 8);
+        if (s.Resume is not null)
+        {
+            Checkpoint resumed = Checkpoint.Load(s.Resume);
+            string expected = $"{name} {(s.Characters ? "chars" : "bytes")} {s.Batch}x{s.Chunk} {source}";
+            if (!resumed.Metadata.TryGetValue("run", out string? run) || run != expected)
+            {
+                throw new ArgumentException($"{s.Resume} was written by another run ({run ?? "no run recorded"}); this one is {expected}.");
+            }
+
+            trainer.RestoreCheckpoint(resumed, training);
+            _output.Line($"Resumed from {s.Resume} at step {trainer.StepCount}.");
+        }
+
+        void Save()
+        {
+            if (s.Checkpoint is not null)
+            {
+                Checkpoint checkpoint = trainer.CreateCheckpoint(training);
+                checkpoint.Metadata["run"] = $"{name} {(s.Characters ? "chars" : "bytes")} {s.Batch}x{s.Chunk} {source}";
+                checkpoint.Save(s.Checkpoint);
+            }
+        }
         using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(s.Minutes));
         var clock = Stopwatch.StartNew();
         TrainingSummary summary = _output.Train(name, s.Steps, "tokens", report => trainer.Train(
             training,
-            s.Steps,
+            Math.Max(0, s.Steps - trainer.StepCount),
             onStep: r =>
             {
                 if (r.Applied)
@@ -137,9 +163,14 @@ internal sealed class TextCommand
             },
             validation: validation,
             evaluateEvery: evaluateEvery,
-            onEvaluate: (step, e) => validations.Add((step, e.Loss)),
+            onEvaluate: (step, e) =>
+            {
+                validations.Add((step, e.Loss));
+                Save();
+            },
             cancellation: budget.Token));
         double seconds = clock.Elapsed.TotalSeconds;
+        Save();
 
         validation.Position = default;
         EvaluationReport final = trainer.Evaluate(validation);
@@ -150,7 +181,7 @@ internal sealed class TextCommand
         results.AddRow("validation", $"{final.Loss:F3}", $"{final.Bits:F3}");
         results.AddRow("uniform guess", $"{Math.Log(s.Characters ? vocabulary!.Count : 256):F3}", $"{Math.Log2(s.Characters ? vocabulary!.Count : 256):F3}");
         _output.Write(results);
-        _output.Line($"{summary.Steps} steps{(summary.Steps < s.Steps ? $" (stopped by the {s.Minutes:G3}-minute budget)" : string.Empty)} in {seconds:F1} s: {summary.PositionsPerSecond:N0} tokens/s, validation accuracy {final.Accuracy:P1}, {summary.SkippedSteps} skipped.");
+        _output.Line($"{summary.Steps} steps{(trainer.StepCount < s.Steps ? $" (stopped by the {s.Minutes:G3}-minute budget)" : string.Empty)} in {seconds:F1} s: {summary.PositionsPerSecond:N0} tokens/s, validation accuracy {final.Accuracy:P1}, {summary.SkippedSteps} skipped.");
 
         // Save, then the chart.
         var save = new SafeTensorsOptions();
@@ -168,7 +199,7 @@ internal sealed class TextCommand
             .Add("training", Smooth(losses, 25))
             .Add("validation", validations, dashed: true)
             .Save(s.Chart);
-        _output.Line($"Saved the model to {s.Model} and the loss chart to {s.Chart}.");
+        _output.Line($"Saved the model to {s.Model}{(s.Checkpoint is null ? string.Empty : $", a checkpoint to {s.Checkpoint}")} and the loss chart to {s.Chart}.");
 
         // A sample from the trained model, continuing the first words of the held-out text.
         string held = s.Characters ? vocabulary!.Decode(ids.AsSpan(split, Math.Min(64, ids.Length - split))) : ByteVocabulary.Decode(ids.AsSpan(split, Math.Min(64, ids.Length - split)));

@@ -76,7 +76,7 @@ internal static class TranslateCommand
             data.MaxSourceSteps,
             data.MaxTargetSteps,
             32,
-            new TrainerOptions { ClipNorm = 1, Schedule = new CosineSchedule(3e-3, steps, 100, 1e-4) });
+            new TrainerOptions { ClipNorm = 1, Schedule = new CosineSchedule(3e-3, steps, Math.Min(100, steps / 10), 1e-4) });
         output.Heading("nativernn translate: digits to English words");
         output.Line($"{pairs.Count:N0} numbers below {below:N0} to learn from, {unseen.Length} held out. Encoder {NumberEncoder.Description}; decoder {WordDecoder.Description}.");
         TranslationBatch<float> batch = data.CreateBatch();
