@@ -74,7 +74,7 @@ public class WeightLoading
     [Benchmark]
     public void SaveToStream() => _model.SaveSafeTensors(Stream.Null);
 
-    /// <summary>Read and verify (XxHash128 over the whole file), then restore into the model.</summary>
+    /// <summary>Read and verify (CRC-64 over the whole file), then restore into the model.</summary>
     [Benchmark]
     public void LoadCheckpoint() => Checkpoint.Load(_checkpoint).RestoreParameters(_model);
 }
