@@ -40,7 +40,7 @@ internal static class WeightLoader
 
         // In the file's order, so the file is read front to back.
         Array.Sort(offsets, order);
-        if (reader.Source.TryGetMemory(0, 0, out _))
+        if (reader.Source.IsInMemory)
         {
             // Bytes in memory do not change under the call (the caller's contract): check every value, then
             // convert straight into the block, which cannot fail. No staging block, no copy.
