@@ -368,9 +368,11 @@ internal static class WeightLoader
         FileTensor? probe = missing.Find(t => !options.NameMap.ContainsKey(t.CanonicalName) && t.CanonicalName.Contains('_', StringComparison.Ordinal));
         if (probe is not null)
         {
+            // A few candidates suffice for a real file; a hostile one with many look-alike names gets no suggestion.
+            int examined = 0;
             foreach (SafeTensorEntry candidate in unexpected)
             {
-                if (!candidate.Name.EndsWith(probe.CanonicalName, StringComparison.Ordinal))
+                if (!candidate.Name.EndsWith(probe.CanonicalName, StringComparison.Ordinal) || ++examined > 64)
                 {
                     continue;
                 }
