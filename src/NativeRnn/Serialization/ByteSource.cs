@@ -23,6 +23,9 @@ internal abstract class ByteSource : IDisposable
     /// <exception cref="WeightFileException">The source ends first (the file was truncated while open).</exception>
     public abstract void Read(long offset, Span<byte> destination);
 
+    /// <summary>Whether the bytes are in memory (the caller's buffer, which does not change during a call) rather than in a file.</summary>
+    public virtual bool IsInMemory => false;
+
     /// <summary>The bytes at <paramref name="offset"/> without copying, when the source is in memory.</summary>
     public virtual bool TryGetMemory(long offset, long length, out ReadOnlyMemory<byte> memory)
     {
@@ -81,6 +84,8 @@ internal sealed class FileByteSource : ByteSource
 internal sealed class MemoryByteSource(ReadOnlyMemory<byte> bytes, string name) : ByteSource(name)
 {
     public override long Length => bytes.Length;
+
+    public override bool IsInMemory => true;
 
     public override void Read(long offset, Span<byte> destination)
     {

@@ -80,13 +80,22 @@ internal static class FileText
         return true;
     }
 
-    /// <summary>A shape as <c>[3, 36]</c>.</summary>
+    /// <summary>Dimensions of a shape shown in a message before the rest are counted.</summary>
+    public const int MaxDimensionsShown = 8;
+
+    /// <summary>A shape as <c>[3, 36]</c>; past <see cref="MaxDimensionsShown"/> dimensions, the rest are counted.</summary>
     public static string Shape(ReadOnlySpan<int> shape)
     {
         var builder = new StringBuilder("[");
-        for (int i = 0; i < shape.Length; i++)
+        int shown = Math.Min(shape.Length, MaxDimensionsShown);
+        for (int i = 0; i < shown; i++)
         {
             builder.Append(i == 0 ? string.Empty : ", ").Append(shape[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (shape.Length > shown)
+        {
+            builder.Append(", … (").Append((shape.Length - shown).ToString(CultureInfo.InvariantCulture)).Append(" more)");
         }
 
         return builder.Append(']').ToString();

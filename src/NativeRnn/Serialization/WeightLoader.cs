@@ -15,7 +15,9 @@ namespace NativeRnn.Serialization;
 /// ignored), every shape and type is right. Then each tensor is read in the file's order, converted and
 /// checked for finiteness a chunk at a time, and packed into a staging block; only when all of it is in
 /// does the staging block replace the parameters. Whatever fails, the model is as it was. The staging block
-/// is the only allocation in proportion to the model (plus chunk buffers of a few hundred KiB).
+/// is the only allocation in proportion to the model (plus chunk buffers of a few hundred KiB). Bytes in
+/// memory, which cannot change during the call, need no staging: every value is checked first, then
+/// converted straight into the parameters.
 /// </summary>
 internal static class WeightLoader
 {
@@ -28,7 +30,6 @@ internal static class WeightLoader
         FileTensor[] plan = WeightPlan.Create(description, layout, options);
         SafeTensorEntry[] entries = Match(reader, plan, options, out List<string> ignored);
 
-        T[] staging = GC.AllocateUninitializedArray<T>(layout.ParameterCount);
         int[] order = new int[plan.Length];
         long[] offsets = new long[plan.Length];
         for (int i = 0; i < plan.Length; i++)
@@ -39,20 +40,79 @@ internal static class WeightLoader
 
         // In the file's order, so the file is read front to back.
         Array.Sort(offsets, order);
-        foreach (int i in order)
+        if (reader.Source.IsInMemory)
         {
-            if (plan[i].Form == FileTensorForm.Direct)
+            // Bytes in memory do not change under the call (the caller's contract): check every value, then
+            // convert straight into the block, which cannot fail. No staging block, no copy.
+            foreach (int i in order)
             {
-                ImportRows(reader, plan[i], entries[i], staging);
+                Validate<T>(reader, plan[i], entries[i]);
             }
-            else
+
+            foreach (int i in order)
             {
-                ImportWhole(reader, plan[i], entries[i], staging);
+                Import(reader, plan[i], entries[i], block, check: false);
             }
         }
+        else
+        {
+            // A file can change while it is read (another process may write it): stage, then copy.
+            T[] staging = GC.AllocateUninitializedArray<T>(layout.ParameterCount);
+            foreach (int i in order)
+            {
+                Import<T>(reader, plan[i], entries[i], staging, check: true);
+            }
 
-        staging.CopyTo(block);
+            staging.CopyTo(block);
+        }
+
         return new SafeTensorsLoadResult(reader.Metadata, ignored);
+    }
+
+    private static void Import<T>(SafeTensorsReader reader, FileTensor tensor, SafeTensorEntry entry, Span<T> destination, bool check)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (tensor.Form == FileTensorForm.Direct)
+        {
+            ImportRows(reader, tensor, entry, destination, check);
+        }
+        else
+        {
+            ImportWhole(reader, tensor, entry, destination, check);
+        }
+    }
+
+    /// <summary>Checks every value of a tensor as it will be loaded, writing nothing.</summary>
+    private static void Validate<T>(SafeTensorsReader reader, FileTensor tensor, SafeTensorEntry entry)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (tensor.Form != FileTensorForm.Direct)
+        {
+            CheckFinite<T>(reader, tensor, reader.ReadArray<T>(entry), 0);
+            return;
+        }
+
+        if (reader.TryGetElements(entry, out ReadOnlySpan<T> all))
+        {
+            CheckFinite(reader, tensor, all, 0);
+            return;
+        }
+
+        int length = (int)Math.Min(entry.ElementCount, SafeTensorsReader.ChunkBytes / Unsafe.SizeOf<T>());
+        T[] buffer = ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            for (long first = 0; first < entry.ElementCount; first += length)
+            {
+                Span<T> chunk = buffer.AsSpan(0, (int)Math.Min(length, entry.ElementCount - first));
+                reader.ReadElements(entry, first, chunk);
+                CheckFinite<T>(reader, tensor, chunk, first);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The file's entry for each tensor of the plan; refuses missing, unexpected, mistyped and misshapen tensors.</summary>
@@ -132,21 +192,21 @@ internal static class WeightLoader
     }
 
     /// <summary>A direct tensor, a chunk of rows at a time: read (converting), check, pack.</summary>
-    private static void ImportRows<T>(SafeTensorsReader reader, FileTensor tensor, SafeTensorEntry entry, Span<T> staging)
+    private static void ImportRows<T>(SafeTensorsReader reader, FileTensor tensor, SafeTensorEntry entry, Span<T> destination, bool check)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         TensorInfo target = tensor.Primary;
-        Span<T> slice = target.Slice(staging);
+        Span<T> slice = target.Slice(destination);
         if (target.Storage == TensorStorage.RowMajor)
         {
             reader.ReadElements(entry, 0, slice);
-            CheckFinite<T>(reader, tensor, slice, 0);
+            CheckFinite<T>(reader, tensor, slice, 0, check);
             return;
         }
 
         if (reader.TryGetElements(entry, out ReadOnlySpan<T> all))
         {
-            CheckFinite(reader, tensor, all, 0);
+            CheckFinite(reader, tensor, all, 0, check);
             TensorPacking.PackRows(target, all, 0, slice);
             return;
         }
@@ -161,7 +221,7 @@ internal static class WeightLoader
                 int n = Math.Min(rowsPerChunk, target.Rows - r);
                 Span<T> rows = buffer.AsSpan(0, n * columns);
                 reader.ReadElements(entry, (long)r * columns, rows);
-                CheckFinite<T>(reader, tensor, rows, (long)r * columns);
+                CheckFinite<T>(reader, tensor, rows, (long)r * columns, check);
                 TensorPacking.PackRows<T>(target, rows, r, slice);
             }
         }
@@ -172,11 +232,11 @@ internal static class WeightLoader
     }
 
     /// <summary>A reordered or combined tensor (the Keras forms): read whole, check, rearrange into PyTorch's layout, pack.</summary>
-    private static void ImportWhole<T>(SafeTensorsReader reader, FileTensor tensor, SafeTensorEntry entry, Span<T> staging)
+    private static void ImportWhole<T>(SafeTensorsReader reader, FileTensor tensor, SafeTensorEntry entry, Span<T> destination, bool check)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T[] file = reader.ReadArray<T>(entry);
-        CheckFinite<T>(reader, tensor, file, 0);
+        CheckFinite<T>(reader, tensor, file, 0, check);
         TensorInfo primary = tensor.Primary;
         int blockRows = primary.Rows / primary.Gates;
         switch (tensor.Form)
@@ -197,15 +257,15 @@ internal static class WeightLoader
                     }
                 }
 
-                TensorPacking.PackRows<T>(primary, rowMajor, 0, primary.Slice(staging));
+                TensorPacking.PackRows<T>(primary, rowMajor, 0, primary.Slice(destination));
                 break;
             case FileTensorForm.SummedBias:
-                Reorder<T>(file, tensor.GateOrder, blockRows, primary.Slice(staging));
-                tensor.Secondary!.Slice(staging).Clear();
+                Reorder<T>(file, tensor.GateOrder, blockRows, primary.Slice(destination));
+                tensor.Secondary!.Slice(destination).Clear();
                 break;
             case FileTensorForm.StackedBiases:
-                Reorder<T>(file.AsSpan(0, primary.Rows), tensor.GateOrder, blockRows, primary.Slice(staging));
-                Reorder<T>(file.AsSpan(primary.Rows), tensor.GateOrder, blockRows, tensor.Secondary!.Slice(staging));
+                Reorder<T>(file.AsSpan(0, primary.Rows), tensor.GateOrder, blockRows, primary.Slice(destination));
+                Reorder<T>(file.AsSpan(primary.Rows), tensor.GateOrder, blockRows, tensor.Secondary!.Slice(destination));
                 break;
             default:
                 throw new InvalidOperationException($"No import for {tensor.Form}.");
@@ -221,10 +281,10 @@ internal static class WeightLoader
         }
     }
 
-    private static void CheckFinite<T>(SafeTensorsReader reader, FileTensor tensor, ReadOnlySpan<T> values, long first)
+    private static void CheckFinite<T>(SafeTensorsReader reader, FileTensor tensor, ReadOnlySpan<T> values, long first, bool check = true)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (Guard.AllFinite(values))
+        if (!check || Guard.AllFinite(values))
         {
             return;
         }
@@ -308,9 +368,11 @@ internal static class WeightLoader
         FileTensor? probe = missing.Find(t => !options.NameMap.ContainsKey(t.CanonicalName) && t.CanonicalName.Contains('_', StringComparison.Ordinal));
         if (probe is not null)
         {
+            // A few candidates suffice for a real file; a hostile one with many look-alike names gets no suggestion.
+            int examined = 0;
             foreach (SafeTensorEntry candidate in unexpected)
             {
-                if (!candidate.Name.EndsWith(probe.CanonicalName, StringComparison.Ordinal))
+                if (!candidate.Name.EndsWith(probe.CanonicalName, StringComparison.Ordinal) || ++examined > 64)
                 {
                     continue;
                 }

@@ -89,6 +89,25 @@ internal static class WeightPlan
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Convention, "Unknown weight convention."),
         };
 
+        // Every tensor of the model is filled by exactly one file tensor, or a load would leave it unset.
+        var covered = new Dictionary<TensorInfo, int>(ReferenceEqualityComparer.Instance);
+        foreach (FileTensor tensor in plan)
+        {
+            covered[tensor.Primary] = covered.GetValueOrDefault(tensor.Primary) + 1;
+            if (tensor.Secondary is not null)
+            {
+                covered[tensor.Secondary] = covered.GetValueOrDefault(tensor.Secondary) + 1;
+            }
+        }
+
+        foreach (TensorInfo tensor in layout)
+        {
+            if (covered.GetValueOrDefault(tensor) != 1)
+            {
+                throw new NotSupportedException($"The {options.Convention} convention does not map tensor '{tensor.Name}' of this model.");
+            }
+        }
+
         var canonical = new HashSet<string>(StringComparer.Ordinal);
         foreach (FileTensor tensor in plan)
         {

@@ -180,6 +180,35 @@ public class CheckpointTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_run_resumed_in_a_new_process_continues_bit_for_bit()
+    {
+        TrainingRun straight = TrainingRun.Start(null);
+        straight.Steps(10);
+
+        string half = TempPath(), whole = TempPath();
+        try
+        {
+            foreach (string[] args in new[] { new[] { ChildProcess.Train, "-", "5", half }, new[] { ChildProcess.Train, half, "5", whole } })
+            {
+                using Process child = ChildProcess.Start(args);
+                await child.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+                Assert.Equal(0, child.ExitCode);
+            }
+
+            TrainingRun resumed = TrainingRun.Start(Checkpoint.Load(whole));
+            Assert.Equal(10, resumed.Step);
+            Assert.True(straight.Parameters.SequenceEqual(resumed.Parameters), "The parameters differ from the uninterrupted run's.");
+            Assert.True(straight.Momentum.SequenceEqual(resumed.Momentum), "The momentum differs from the uninterrupted run's.");
+            Assert.False(straight.Parameters.SequenceEqual(TrainingRun.Start(Checkpoint.Load(half)).Parameters));
+        }
+        finally
+        {
+            File.Delete(half);
+            File.Delete(whole);
+        }
+    }
+
+    [Fact]
     public async Task Killed_at_random_moments_the_checkpoint_on_disk_always_loads_and_verifies()
     {
         const int kills = 100;

@@ -15,6 +15,7 @@ namespace NativeRnn.Tests.Serialization;
 public static class ChildProcess
 {
     public const string WriteCheckpoints = "write-checkpoints";
+    public const string Train = "train";
 
     public const string ResumeTraining = "resume-training";
 
@@ -28,6 +29,16 @@ public static class ChildProcess
         if (args.Length == 3 && args[0] == ResumeTraining)
         {
             Training.ResumeTests.ResumeAndSave(args[1], args[2]);
+            return 0;
+        }
+
+        if (args.Length == 4 && args[0] == Train)
+        {
+            // train <checkpoint to resume, or "-"> <steps> <checkpoint to write>
+            Checkpoint? resume = args[1] == "-" ? null : Checkpoint.Load(args[1]);
+            TrainingRun run = TrainingRun.Start(resume);
+            run.Steps(int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+            run.Checkpoint().Save(args[3]);
             return 0;
         }
 
@@ -89,5 +100,81 @@ public static class ChildProcess
         checkpoint.SetRandom("data", random);
         checkpoint.Metadata["step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture);
         checkpoint.Vocabulary = Enumerable.Range(0, (int)(step % 17)).Select(i => ((char)('a' + i)).ToString()).ToArray();
+    }
+}
+
+/// <summary>
+/// A small deterministic training run whose whole state a checkpoint holds: parameters, a momentum block,
+/// the step and the data generator. <c>θ ← θ − η·m</c>, <c>m ← 0.9·m + clip(∂L/∂θ)</c> on random regression batches.
+/// </summary>
+public sealed class TrainingRun
+{
+    private const int Steps_ = 6, Batch = 2;
+    private readonly LstmSmallF _model = new(3);
+    private readonly LstmSmallF.Tape _tape = new(Steps_, Batch);
+    private readonly float[] _gradients = new float[LstmSmallF.ParameterCount];
+    private readonly float[] _momentum = new float[LstmSmallF.ParameterCount];
+    private readonly NativeRnn.Training.Sgd<float> _sgd = new(LstmSmallF.ParameterCount, 0.05);
+    private DeterministicRandom _data = new(11, 4);
+    private long _step;
+
+    public static TrainingRun Start(Checkpoint? resume)
+    {
+        var run = new TrainingRun();
+        if (resume is not null)
+        {
+            resume.RestoreParameters(run._model);
+            resume.CopyBlockTo<float>("momentum", run._momentum);
+            run._data = resume.GetRandom("data");
+            run._step = resume.Integers["step"];
+        }
+
+        return run;
+    }
+
+    public ReadOnlySpan<float> Parameters => _model.Parameters;
+
+    public ReadOnlySpan<float> Momentum => _momentum;
+
+    public long Step => _step;
+
+    public void Steps(int count)
+    {
+        float[] inputs = new float[Steps_ * Batch * LstmSmallF.InputSize];
+        float[] targets = new float[Steps_ * Batch * LstmSmallF.OutputSize];
+        float[] outputs = new float[targets.Length], dOutputs = new float[targets.Length];
+        for (int n = 0; n < count; n++, _step++)
+        {
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                inputs[i] = (float)_data.NextUniform(-1, 1);
+            }
+
+            for (int i = 0; i < targets.Length; i++)
+            {
+                targets[i] = (float)_data.NextUniform(-1, 1);
+            }
+
+            _model.Forward(_tape, inputs, outputs);
+            NativeRnn.Training.Losses.MeanSquaredError<float>(outputs, targets, dOutputs);
+            Array.Clear(_gradients);
+            _model.Backward(_tape, dOutputs, _gradients);
+            NativeRnn.Training.GradientClipping.ClipByGlobalNorm<float>(_gradients, 1.0);
+            for (int i = 0; i < _momentum.Length; i++)
+            {
+                _momentum[i] = (0.9f * _momentum[i]) + _gradients[i];
+            }
+
+            _sgd.Step(_model.Parameters, _momentum);
+        }
+    }
+
+    public Checkpoint Checkpoint()
+    {
+        Checkpoint checkpoint = NativeRnn.Serialization.Checkpoint.Create(_model);
+        checkpoint.SetBlock<float>("momentum", _momentum);
+        checkpoint.SetRandom("data", _data);
+        checkpoint.Integers["step"] = _step;
+        return checkpoint;
     }
 }
