@@ -338,10 +338,7 @@ namespace User.Models
                 return;
             }
 
-            // No SIMD: the runtime's generic kernel, one element at a time.
-            global::System.Span<float> next = stackalloc float[8];
-            global::NativeRnn.Kernels.StepKernels.SimpleRnn(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 0), 24), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 24), 64), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 88), 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 96), 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, 3), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 8), next, global::NativeRnn.Activation.Tanh, 64);
-            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 8));
+            Layer0StepScalar(ref p, ref x, ref h, ref hOut); // no SIMD
         }
 
         /// <summary>Layer0Step with 512-bit vectors: one register tile of 8 units, 8 accumulators in 8 row set(s) of 256-bit vectors.</summary>
@@ -508,6 +505,62 @@ namespace User.Models
             }
         }
 
+        /// <summary>Layer0Step without vectors: loops over the packed panels, then the cell.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepScalar(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[8];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z starts at b_ih + b_hh.
+            for (int j = 0; j < 8; j++)
+            {
+                NrnnMath1.Store(NrnnMath1.Load(ref p, BiasIhL0Offset + j) + NrnnMath1.Load(ref p, BiasHhL0Offset + j), ref z, j);
+            }
+
+            // z += W_ih x.
+            for (int q = 0; q < 1; q++)
+            {
+                int first = q * 64;
+                int columns = global::System.Math.Min(64, 8 - first);
+                ref float panel = ref NrnnUnsafe.Add(ref p, WeightIhL0Offset + (first * 3));
+                ref float sums = ref NrnnUnsafe.Add(ref z, first);
+                for (int k = 0; k < 3; k++)
+                {
+                    float v = NrnnUnsafe.Add(ref x, k);
+                    ref float row = ref NrnnUnsafe.Add(ref panel, k * columns);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        NrnnMath1.Store(NrnnMath1.Fma(v, NrnnMath1.Load(ref row, j), NrnnMath1.Load(ref sums, j)), ref sums, j);
+                    }
+                }
+            }
+
+            // z += W_hh h.
+            for (int q = 0; q < 1; q++)
+            {
+                int first = q * 64;
+                int columns = global::System.Math.Min(64, 8 - first);
+                ref float panel = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset + (first * 8));
+                ref float sums = ref NrnnUnsafe.Add(ref z, first);
+                for (int k = 0; k < 8; k++)
+                {
+                    float v = NrnnUnsafe.Add(ref h, k);
+                    ref float row = ref NrnnUnsafe.Add(ref panel, k * columns);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        NrnnMath1.Store(NrnnMath1.Fma(v, NrnnMath1.Load(ref row, j), NrnnMath1.Load(ref sums, j)), ref sums, j);
+                    }
+                }
+            }
+
+            // The cell: h = tanh(·).
+            for (int u = 0; u < 8; u++)
+            {
+                NrnnMath1.Store(NrnnMath1.Tanh(NrnnMath1.Load(ref z, u)), ref hOut, u);
+            }
+        }
+
         /// <summary>
         /// One step of layer 0 from its precomputed input projection <c>zx = W_ih x + b_ih + b_hh</c>
         /// at the widest accelerated vector width; <c>hOut</c> may be <c>h</c> itself.
@@ -531,10 +584,7 @@ namespace User.Models
                 return;
             }
 
-            // No SIMD: the runtime's generic kernel, one element at a time.
-            global::System.Span<float> next = stackalloc float[8];
-            global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref zx, 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 24), 64), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 8), next, global::NativeRnn.Activation.Tanh, 64);
-            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 8));
+            Layer0StepProjectedScalar(ref p, ref zx, ref h, ref hOut); // no SIMD
         }
 
         /// <summary>Layer0StepProjected with 512-bit vectors: one register tile of 8 units, 8 accumulators in 8 row set(s) of 256-bit vectors.</summary>
@@ -671,6 +721,44 @@ namespace User.Models
             }
         }
 
+        /// <summary>Layer0StepProjected without vectors: loops over the packed panels, then the cell.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer0StepProjectedScalar(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[8];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z starts at the projection zx.
+            for (int j = 0; j < 8; j++)
+            {
+                NrnnMath1.Store(NrnnMath1.Load(ref zx, j), ref z, j);
+            }
+
+            // z += W_hh h.
+            for (int q = 0; q < 1; q++)
+            {
+                int first = q * 64;
+                int columns = global::System.Math.Min(64, 8 - first);
+                ref float panel = ref NrnnUnsafe.Add(ref p, WeightHhL0Offset + (first * 8));
+                ref float sums = ref NrnnUnsafe.Add(ref z, first);
+                for (int k = 0; k < 8; k++)
+                {
+                    float v = NrnnUnsafe.Add(ref h, k);
+                    ref float row = ref NrnnUnsafe.Add(ref panel, k * columns);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        NrnnMath1.Store(NrnnMath1.Fma(v, NrnnMath1.Load(ref row, j), NrnnMath1.Load(ref sums, j)), ref sums, j);
+                    }
+                }
+            }
+
+            // The cell: h = tanh(·).
+            for (int u = 0; u < 8; u++)
+            {
+                NrnnMath1.Store(NrnnMath1.Tanh(NrnnMath1.Load(ref z, u)), ref hOut, u);
+            }
+        }
+
         // ───── Layer 1 step kernels: simple RNN, relu, 8 → 5 ─────
         //   512-bit: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass
         //   256-bit: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass
@@ -699,10 +787,7 @@ namespace User.Models
                 return;
             }
 
-            // No SIMD: the runtime's generic kernel, one element at a time.
-            global::System.Span<float> next = stackalloc float[5];
-            global::NativeRnn.Kernels.StepKernels.SimpleRnn(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 104), 40), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 144), 25), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 169), 5), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 174), 5), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, 8), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 5), next, global::NativeRnn.Activation.Relu, 64);
-            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 5));
+            Layer1StepScalar(ref p, ref x, ref h, ref hOut); // no SIMD
         }
 
         /// <summary>Layer1Step with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
@@ -933,6 +1018,62 @@ namespace User.Models
             }
         }
 
+        /// <summary>Layer1Step without vectors: loops over the packed panels, then the cell.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepScalar(ref float p, ref float x, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z starts at b_ih + b_hh.
+            for (int j = 0; j < 5; j++)
+            {
+                NrnnMath1.Store(NrnnMath1.Load(ref p, BiasIhL1Offset + j) + NrnnMath1.Load(ref p, BiasHhL1Offset + j), ref z, j);
+            }
+
+            // z += W_ih x.
+            for (int q = 0; q < 1; q++)
+            {
+                int first = q * 64;
+                int columns = global::System.Math.Min(64, 5 - first);
+                ref float panel = ref NrnnUnsafe.Add(ref p, WeightIhL1Offset + (first * 8));
+                ref float sums = ref NrnnUnsafe.Add(ref z, first);
+                for (int k = 0; k < 8; k++)
+                {
+                    float v = NrnnUnsafe.Add(ref x, k);
+                    ref float row = ref NrnnUnsafe.Add(ref panel, k * columns);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        NrnnMath1.Store(NrnnMath1.Fma(v, NrnnMath1.Load(ref row, j), NrnnMath1.Load(ref sums, j)), ref sums, j);
+                    }
+                }
+            }
+
+            // z += W_hh h.
+            for (int q = 0; q < 1; q++)
+            {
+                int first = q * 64;
+                int columns = global::System.Math.Min(64, 5 - first);
+                ref float panel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset + (first * 5));
+                ref float sums = ref NrnnUnsafe.Add(ref z, first);
+                for (int k = 0; k < 5; k++)
+                {
+                    float v = NrnnUnsafe.Add(ref h, k);
+                    ref float row = ref NrnnUnsafe.Add(ref panel, k * columns);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        NrnnMath1.Store(NrnnMath1.Fma(v, NrnnMath1.Load(ref row, j), NrnnMath1.Load(ref sums, j)), ref sums, j);
+                    }
+                }
+            }
+
+            // The cell: h = relu(·).
+            for (int u = 0; u < 5; u++)
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, u)), ref hOut, u);
+            }
+        }
+
         /// <summary>
         /// One step of layer 1 from its precomputed input projection <c>zx = W_ih x + b_ih + b_hh</c>
         /// at the widest accelerated vector width; <c>hOut</c> may be <c>h</c> itself.
@@ -956,10 +1097,7 @@ namespace User.Models
                 return;
             }
 
-            // No SIMD: the runtime's generic kernel, one element at a time.
-            global::System.Span<float> next = stackalloc float[5];
-            global::NativeRnn.Kernels.StepKernels.SimpleRnnProjected(global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref zx, 5), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref NrnnUnsafe.Add(ref p, 144), 25), global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, 5), next, global::NativeRnn.Activation.Relu, 64);
-            next.CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref hOut, 5));
+            Layer1StepProjectedScalar(ref p, ref zx, ref h, ref hOut); // no SIMD
         }
 
         /// <summary>Layer1StepProjected with 512-bit vectors: each weight panel streamed into a pre-activation buffer, then a vectorised cell pass.</summary>
@@ -1124,6 +1262,44 @@ namespace User.Models
             }
             {
                 NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, 4)), ref hOut, 4);
+            }
+        }
+
+        /// <summary>Layer1StepProjected without vectors: loops over the packed panels, then the cell.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void Layer1StepProjectedScalar(ref float p, ref float zx, ref float h, ref float hOut)
+        {
+            global::System.Span<float> buffer = stackalloc float[5];
+            ref float z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
+
+            // z starts at the projection zx.
+            for (int j = 0; j < 5; j++)
+            {
+                NrnnMath1.Store(NrnnMath1.Load(ref zx, j), ref z, j);
+            }
+
+            // z += W_hh h.
+            for (int q = 0; q < 1; q++)
+            {
+                int first = q * 64;
+                int columns = global::System.Math.Min(64, 5 - first);
+                ref float panel = ref NrnnUnsafe.Add(ref p, WeightHhL1Offset + (first * 5));
+                ref float sums = ref NrnnUnsafe.Add(ref z, first);
+                for (int k = 0; k < 5; k++)
+                {
+                    float v = NrnnUnsafe.Add(ref h, k);
+                    ref float row = ref NrnnUnsafe.Add(ref panel, k * columns);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        NrnnMath1.Store(NrnnMath1.Fma(v, NrnnMath1.Load(ref row, j), NrnnMath1.Load(ref sums, j)), ref sums, j);
+                    }
+                }
+            }
+
+            // The cell: h = relu(·).
+            for (int u = 0; u < 5; u++)
+            {
+                NrnnMath1.Store(NrnnMath1.Relu(NrnnMath1.Load(ref z, u)), ref hOut, u);
             }
         }
 

@@ -1,0 +1,118 @@
+using System.Globalization;
+using NativeRnn.Generators.Helpers;
+using NativeRnn.Generators.Models;
+
+namespace NativeRnn.Generators.Emit;
+
+/// <summary>
+/// Writes the no-SIMD form of a step kernel: plain loops over the same packed panels as the vector forms,
+/// one element at a time, then the cell over the pre-activation buffer. It runs where no vector width is
+/// accelerated (or the JIT's hardware intrinsics are switched off), so it is written for clarity and size,
+/// not speed.
+/// </summary>
+internal static class ScalarKernelWriter
+{
+    private const string M = "NrnnMath1";
+
+    /// <summary>The name of the scalar body of the kernel.</summary>
+    public static string Name(KernelContext k, bool projected) => k.Name(projected) + "Scalar";
+
+    /// <summary>Writes <c>{Unit}Step[Projected]Scalar</c>.</summary>
+    public static void Write(IndentedTextWriter w, KernelContext k, bool projected)
+    {
+        string first = projected ? "zx" : "x";
+        int gh = k.Gates * k.H;
+        bool gru = k.Layer.Kind == LayerKind.Gru;
+        w.WriteLine($"/// <summary>{k.Name(projected)} without vectors: loops over the packed panels, then the cell.</summary>");
+        w.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining | global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+        if (k.Plan.Model.AllowUnsafe)
+        {
+            w.WriteLine("[global::System.Runtime.CompilerServices.SkipLocalsInit]");
+        }
+
+        using (w.Block($"private static void {Name(k, projected)}({k.Parameters(first)})"))
+        {
+            // The same buffers as the panel form: a GRU keeps its input part zi and recurrent part zh apart.
+            w.WriteLine($"global::System.Span<{k.T}> buffer = stackalloc {k.T}[{(gru && !projected ? 2 * gh : gh)}];");
+            w.WriteLine($"ref {k.T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
+            if (gru)
+            {
+                w.WriteLine(projected ? $"ref {k.T} zi = ref zx;" : $"ref {k.T} zi = ref z;");
+                w.WriteLine(projected ? $"ref {k.T} zh = ref z;" : $"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
+            }
+
+            w.WriteLine();
+            if (gru)
+            {
+                w.WriteLine(projected ? "// zh starts at b_hh." : "// zi starts at b_ih, zh at b_hh.");
+                using (w.Block($"for (int j = 0; j < {gh}; j++)"))
+                {
+                    if (!projected)
+                    {
+                        w.WriteLine($"{M}.Store({k.PanelStart(M, "zi", projected, "j")}, ref zi, j);");
+                    }
+
+                    w.WriteLine($"{M}.Store({k.PanelStart(M, "zh", projected, "j")}, ref zh, j);");
+                }
+
+                if (!projected)
+                {
+                    WriteProduct(w, k, k.InputMatrix, "x", "zi");
+                }
+
+                WriteProduct(w, k, k.RecurrentMatrix, "h", "zh");
+            }
+            else
+            {
+                w.WriteLine(projected ? "// z starts at the projection zx." : "// z starts at b_ih + b_hh.");
+                using (w.Block($"for (int j = 0; j < {gh}; j++)"))
+                {
+                    w.WriteLine($"{M}.Store({k.PanelStart(M, "z", projected, "j")}, ref z, j);");
+                }
+
+                if (!projected)
+                {
+                    WriteProduct(w, k, k.InputMatrix, "x", "z");
+                }
+
+                WriteProduct(w, k, k.RecurrentMatrix, "h", "z");
+            }
+
+            // Every product is done before the first h is written, so hOut may be h.
+            w.WriteLine();
+            w.WriteLine($"// The cell: {k.CellText}.");
+            using (w.Block($"for (int u = 0; u < {k.H}; u++)"))
+            {
+                CellWriter.WriteBufferCell(w, k, M, "u");
+            }
+        }
+
+        w.WriteLine();
+    }
+
+    /// <summary><c>destination += matrix · vector</c>, panel by panel: panel q starts at q·P·rows, its rows as far apart as it is wide.</summary>
+    private static void WriteProduct(IndentedTextWriter w, KernelContext k, MatrixInfo matrix, string vector, string destination)
+    {
+        int gh = k.Gates * k.H, panel = k.Plan.PanelWidth;
+        int panels = (gh + panel - 1) / panel;
+        string P(int value) => value.ToString(CultureInfo.InvariantCulture);
+        w.WriteLine();
+        w.WriteLine($"// {destination} += {(matrix == k.InputMatrix ? "W_ih x" : "W_hh h")}.");
+        using (w.Block($"for (int q = 0; q < {P(panels)}; q++)"))
+        {
+            w.WriteLine($"int first = q * {P(panel)};");
+            w.WriteLine($"int columns = global::System.Math.Min({P(panel)}, {P(gh)} - first);");
+            w.WriteLine($"ref {k.T} panel = ref NrnnUnsafe.Add(ref p, {matrix.OffsetName} + (first * {P(matrix.Rows)}));");
+            w.WriteLine($"ref {k.T} sums = ref NrnnUnsafe.Add(ref {destination}, first);");
+            using (w.Block($"for (int k = 0; k < {P(matrix.Rows)}; k++)"))
+            {
+                w.WriteLine($"{k.T} v = NrnnUnsafe.Add(ref {vector}, k);");
+                w.WriteLine($"ref {k.T} row = ref NrnnUnsafe.Add(ref panel, k * columns);");
+                using (w.Block("for (int j = 0; j < columns; j++)"))
+                {
+                    w.WriteLine($"{M}.Store({M}.Fma(v, {M}.Load(ref row, j), {M}.Load(ref sums, j)), ref sums, j);");
+                }
+            }
+        }
+    }
+}
