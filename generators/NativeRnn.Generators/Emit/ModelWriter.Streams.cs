@@ -71,6 +71,15 @@ internal static partial class ModelWriter
         using (w.Block($"private {ro}void CheckedStreams({span} states, {stepInputs}, {span} outputs, bool oneStep)"))
         {
             WriteStreamChecks(w, plan);
+            using (w.Block("if (batch == 1)"))
+            {
+                w.WriteLine("// One stream: the single-stream kernels, tuned for batch 1.");
+                w.WriteLine(tokens
+                    ? "if (oneStep) { StepCore(states, tokens[0], outputs); } else { ForwardCore(states, tokens, outputs); }"
+                    : "if (oneStep) { StepCore(states, inputs, outputs); } else { ForwardCore(states, inputs, outputs); }");
+                w.WriteLine("return;");
+            }
+
             using (w.Block("if (steps > 0)"))
             {
                 w.WriteLine($"ManyStreams(states, batch, {inputsName}, outputs, steps);");

@@ -356,6 +356,12 @@ namespace User.Models
             global::NativeRnn.Kernels.Guard.Finite(inputs, nameof(inputs));
             global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)steps * batch * OutputSize, nameof(outputs), oneStep ? "[states.Length, OutputSize]" : "[steps, states.Length, OutputSize]");
             global::NativeRnn.Kernels.Guard.FiniteStates<float>(states, StateSize, nameof(states));
+            if (batch == 1)
+            {
+                // One stream: the single-stream kernels, tuned for batch 1.
+                if (oneStep) { StepCore(states, inputs, outputs); } else { ForwardCore(states, inputs, outputs); }
+                return;
+            }
             if (steps > 0)
             {
                 ManyStreams(states, batch, inputs, outputs, steps);
