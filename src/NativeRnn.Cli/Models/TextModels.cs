@@ -6,15 +6,15 @@ namespace NativeRnn.Cli.Models;
 // Byte-level language models: 256 token ids, so any file trains without a vocabulary of its own (a character
 // vocabulary of up to 256 characters maps onto the same ids). Three cells in three sizes.
 
-[RnnModel] [Embedding(256, 32)] [Lstm(128)] [Dense(256)] internal sealed partial class TextLstmSmall;
-[RnnModel] [Embedding(256, 64)] [Lstm(256)] [Dropout(0.1)] [Dense(256)] internal sealed partial class TextLstm;
-[RnnModel] [Embedding(256, 64)] [Lstm(512)] [Dropout(0.2)] [Dense(256)] internal sealed partial class TextLstmLarge;
-[RnnModel] [Embedding(256, 32)] [Gru(128)] [Dense(256)] internal sealed partial class TextGruSmall;
-[RnnModel] [Embedding(256, 64)] [Gru(256)] [Dropout(0.1)] [Dense(256)] internal sealed partial class TextGru;
-[RnnModel] [Embedding(256, 64)] [Gru(512)] [Dropout(0.2)] [Dense(256)] internal sealed partial class TextGruLarge;
-[RnnModel] [Embedding(256, 32)] [SimpleRnn(128)] [Dense(256)] internal sealed partial class TextRnnSmall;
-[RnnModel] [Embedding(256, 64)] [SimpleRnn(256)] [Dense(256)] internal sealed partial class TextRnn;
-[RnnModel] [Embedding(256, 64)] [SimpleRnn(512)] [Dropout(0.1)] [Dense(256)] internal sealed partial class TextRnnLarge;
+[RnnModel][Embedding(256, 32)][Lstm(128)][Dense(256)] internal sealed partial class TextLstmSmall;
+[RnnModel][Embedding(256, 64)][Lstm(256)][Dropout(0.1)][Dense(256)] internal sealed partial class TextLstm;
+[RnnModel][Embedding(256, 64)][Lstm(512)][Dropout(0.2)][Dense(256)] internal sealed partial class TextLstmLarge;
+[RnnModel][Embedding(256, 32)][Gru(128)][Dense(256)] internal sealed partial class TextGruSmall;
+[RnnModel][Embedding(256, 64)][Gru(256)][Dropout(0.1)][Dense(256)] internal sealed partial class TextGru;
+[RnnModel][Embedding(256, 64)][Gru(512)][Dropout(0.2)][Dense(256)] internal sealed partial class TextGruLarge;
+[RnnModel][Embedding(256, 32)][SimpleRnn(128)][Dense(256)] internal sealed partial class TextRnnSmall;
+[RnnModel][Embedding(256, 64)][SimpleRnn(256)][Dense(256)] internal sealed partial class TextRnn;
+[RnnModel][Embedding(256, 64)][SimpleRnn(512)][Dropout(0.1)][Dense(256)] internal sealed partial class TextRnnLarge;
 
 /// <summary>The text models by cell and size, and their names in saved files.</summary>
 internal static class TextModels

@@ -1,7 +1,7 @@
-using System.Runtime.CompilerServices;
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using NativeRnn.Initialization;
 
 namespace NativeRnn.Kernels;

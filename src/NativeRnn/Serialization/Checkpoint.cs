@@ -305,7 +305,7 @@ public sealed class Checkpoint
 
         foreach ((string name, Array block) in _blocks)
         {
-            tensors.Add((new TensorHeader(BlockPrefix + name, block is float[] ? SafeTensorType.F32 : SafeTensorType.F64, [block.Length]), block));
+            tensors.Add((new TensorHeader(BlockPrefix + name, (block is float[]) ? SafeTensorType.F32 : SafeTensorType.F64, [block.Length]), block));
         }
 
         foreach ((string name, long value) in Integers)

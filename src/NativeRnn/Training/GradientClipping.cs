@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using NativeRnn.Kernels;
 
 namespace NativeRnn.Training;

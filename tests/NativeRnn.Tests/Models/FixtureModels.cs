@@ -5,24 +5,24 @@ namespace NativeRnn.Tests.Models;
 
 // The architectures of the PyTorch reference fixtures (input 3, hidden 9, no head), in float and double.
 
-[RnnModel(InputSize = 3)] [SimpleRnn(9)] public partial class FixtureRnnTanhF;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [SimpleRnn(9)] public partial class FixtureRnnTanhD;
-[RnnModel(InputSize = 3)] [SimpleRnn(9, Activation = Activation.Relu)] public partial class FixtureRnnReluF;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [SimpleRnn(9, Activation = Activation.Relu)] public partial class FixtureRnnReluD;
-[RnnModel(InputSize = 3)] [Lstm(9)] public partial class FixtureLstmF;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [Lstm(9)] public partial class FixtureLstmD;
-[RnnModel(InputSize = 3)] [Gru(9)] public partial class FixtureGruF;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [Gru(9)] public partial class FixtureGruD;
-[RnnModel(InputSize = 3)] [Lstm(9)] [Lstm(9)] public partial class FixtureLstm2F;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [Lstm(9)] [Lstm(9)] public partial class FixtureLstm2D;
-[RnnModel(InputSize = 3)] [Gru(9)] [Gru(9)] public partial class FixtureGru2F;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [Gru(9)] [Gru(9)] public partial class FixtureGru2D;
-[RnnModel(InputSize = 3)] [Lstm(9, Bidirectional = true)] public partial class FixtureBiLstmF;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [Lstm(9, Bidirectional = true)] public partial class FixtureBiLstmD;
-[RnnModel(InputSize = 3)] [Gru(9, Bidirectional = true)] public partial class FixtureBiGruF;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [Gru(9, Bidirectional = true)] public partial class FixtureBiGruD;
-[RnnModel(InputSize = 3)] [Lstm(9, Bidirectional = true)] [Lstm(9, Bidirectional = true)] public partial class FixtureBiLstm2F;
-[RnnModel(InputSize = 3, ElementType = typeof(double))] [Lstm(9, Bidirectional = true)] [Lstm(9, Bidirectional = true)] public partial class FixtureBiLstm2D;
+[RnnModel(InputSize = 3)][SimpleRnn(9)] public partial class FixtureRnnTanhF;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][SimpleRnn(9)] public partial class FixtureRnnTanhD;
+[RnnModel(InputSize = 3)][SimpleRnn(9, Activation = Activation.Relu)] public partial class FixtureRnnReluF;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][SimpleRnn(9, Activation = Activation.Relu)] public partial class FixtureRnnReluD;
+[RnnModel(InputSize = 3)][Lstm(9)] public partial class FixtureLstmF;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][Lstm(9)] public partial class FixtureLstmD;
+[RnnModel(InputSize = 3)][Gru(9)] public partial class FixtureGruF;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][Gru(9)] public partial class FixtureGruD;
+[RnnModel(InputSize = 3)][Lstm(9)][Lstm(9)] public partial class FixtureLstm2F;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][Lstm(9)][Lstm(9)] public partial class FixtureLstm2D;
+[RnnModel(InputSize = 3)][Gru(9)][Gru(9)] public partial class FixtureGru2F;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][Gru(9)][Gru(9)] public partial class FixtureGru2D;
+[RnnModel(InputSize = 3)][Lstm(9, Bidirectional = true)] public partial class FixtureBiLstmF;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][Lstm(9, Bidirectional = true)] public partial class FixtureBiLstmD;
+[RnnModel(InputSize = 3)][Gru(9, Bidirectional = true)] public partial class FixtureBiGruF;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][Gru(9, Bidirectional = true)] public partial class FixtureBiGruD;
+[RnnModel(InputSize = 3)][Lstm(9, Bidirectional = true)][Lstm(9, Bidirectional = true)] public partial class FixtureBiLstm2F;
+[RnnModel(InputSize = 3, ElementType = typeof(double))][Lstm(9, Bidirectional = true)][Lstm(9, Bidirectional = true)] public partial class FixtureBiLstm2D;
 
 /// <summary>The declared model for each fixture case.</summary>
 public static class FixtureCatalog

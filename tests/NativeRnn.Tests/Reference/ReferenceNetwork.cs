@@ -124,35 +124,35 @@ public sealed class ReferenceNetwork
 
                                 break;
                             case LayerKind.Gru:
+                            {
+                                double[] r = new double[h];
+                                double[] z = new double[h];
+                                for (int j = 0; j < h; j++)
                                 {
-                                    double[] r = new double[h];
-                                    double[] z = new double[h];
-                                    for (int j = 0; j < h; j++)
-                                    {
-                                        // Gate order r, z, n.
-                                        r[j] = Sigmoid(Row(wih, j, xt) + bih[j] + Row(whh, j, hPrev) + bhh[j]);
-                                        z[j] = Sigmoid(Row(wih, h + j, xt) + bih[h + j] + Row(whh, h + j, hPrev) + bhh[h + j]);
-                                    }
-
-                                    double[] rh = new double[h];
-                                    for (int j = 0; j < h; j++)
-                                    {
-                                        rh[j] = r[j] * hPrev[j];
-                                    }
-
-                                    for (int j = 0; j < h; j++)
-                                    {
-                                        double xn = Row(wih, (2 * h) + j, xt) + bih[(2 * h) + j];
-                                        double n = layer.ResetAfter
-                                            ? Math.Tanh(xn + (r[j] * (Row(whh, (2 * h) + j, hPrev) + bhh[(2 * h) + j])))  // r ⊙ (W_hn h + b_hn)
-                                            : Math.Tanh(xn + Row(whh, (2 * h) + j, rh) + bhh[(2 * h) + j]);              // W_hn (r ⊙ h) + b_hn
-
-                                        // h' = (1 − z) ⊙ n + z ⊙ h
-                                        hNew[j] = ((1 - z[j]) * n) + (z[j] * hPrev[j]);
-                                    }
+                                    // Gate order r, z, n.
+                                    r[j] = Sigmoid(Row(wih, j, xt) + bih[j] + Row(whh, j, hPrev) + bhh[j]);
+                                    z[j] = Sigmoid(Row(wih, h + j, xt) + bih[h + j] + Row(whh, h + j, hPrev) + bhh[h + j]);
                                 }
 
-                                break;
+                                double[] rh = new double[h];
+                                for (int j = 0; j < h; j++)
+                                {
+                                    rh[j] = r[j] * hPrev[j];
+                                }
+
+                                for (int j = 0; j < h; j++)
+                                {
+                                    double xn = Row(wih, (2 * h) + j, xt) + bih[(2 * h) + j];
+                                    double n = layer.ResetAfter
+                                        ? Math.Tanh(xn + (r[j] * (Row(whh, (2 * h) + j, hPrev) + bhh[(2 * h) + j])))  // r ⊙ (W_hn h + b_hn)
+                                        : Math.Tanh(xn + Row(whh, (2 * h) + j, rh) + bhh[(2 * h) + j]);              // W_hn (r ⊙ h) + b_hn
+
+                                    // h' = (1 − z) ⊙ n + z ⊙ h
+                                    hNew[j] = ((1 - z[j]) * n) + (z[j] * hPrev[j]);
+                                }
+                            }
+
+                            break;
                             default:
                                 throw new NotSupportedException($"The reference has no {layer.Kind} cell.");
                         }

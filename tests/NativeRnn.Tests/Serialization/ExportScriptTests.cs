@@ -12,10 +12,10 @@ using Xunit.Abstractions;
 
 namespace NativeRnn.Tests.Serialization;
 
-[RnnModel] [Embedding(13, 6)] [Lstm(9)] [Lstm(9)] [Dense(13)] public partial class ExportDemoLstm;
-[RnnModel] [Embedding(13, 6)] [Gru(9, Bidirectional = true)] [Dense(13)] public partial class ExportDemoGru;
-[RnnModel] [Embedding(13, 6)] [SimpleRnn(9, Activation = Activation.Relu)] [SimpleRnn(9, Activation = Activation.Relu)] [Dense(13)] public partial class ExportDemoRnn;
-[RnnModel] [Embedding(13, 6)] [Lstm(9, Bias = false)] [Dense(13)] public partial class ExportDemoLstmNoBias;
+[RnnModel][Embedding(13, 6)][Lstm(9)][Lstm(9)][Dense(13)] public partial class ExportDemoLstm;
+[RnnModel][Embedding(13, 6)][Gru(9, Bidirectional = true)][Dense(13)] public partial class ExportDemoGru;
+[RnnModel][Embedding(13, 6)][SimpleRnn(9, Activation = Activation.Relu)][SimpleRnn(9, Activation = Activation.Relu)][Dense(13)] public partial class ExportDemoRnn;
+[RnnModel][Embedding(13, 6)][Lstm(9, Bias = false)][Dense(13)] public partial class ExportDemoLstmNoBias;
 
 /// <summary>
 /// tools/export_pytorch.py end to end: the file it writes loads with the options it prints into a model of
