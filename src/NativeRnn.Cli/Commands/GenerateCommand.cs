@@ -79,6 +79,7 @@ internal static class GenerateCommand
         output.Line();
         if (scored is not null)
         {
+            // Short enough that a console of 80 columns does not wrap it.
             output.Line(scored);
         }
 
@@ -115,7 +116,7 @@ internal static class GenerateCommand
         }
 
         double mean = total / (ids.Length - 1);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"prompt cross-entropy: {mean:F6} nats per token over {ids.Length - 1} predicted tokens ({mean / Math.Log(2):F6} bits)");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"prompt cross-entropy: {mean:F6} nats per token, {ids.Length - 1} tokens predicted");
     }
 
     /// <summary>A saved text model: the declared type its file names, its parameters, its vocabulary.</summary>
