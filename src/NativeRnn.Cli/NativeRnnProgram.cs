@@ -55,6 +55,7 @@ internal static class NativeRnnProgram
         root.Subcommands.Add(ForecastCommand.Create(output));
         root.Subcommands.Add(GradientFlowCommand.Create(output));
         root.Subcommands.Add(InspectCommand.Create(output));
+        root.Subcommands.Add(CheckCommand.Create(output));
         root.SetAction(_ => text.RunDefault());
         return root;
     }

@@ -21,9 +21,10 @@ internal static class GenerateCommand
         var topK = new Option<int>("--top-k") { Description = "Draw only among the k most likely tokens (0: all).", DefaultValueFactory = _ => 20 };
         var topP = new Option<double>("--top-p") { Description = "Draw only among the most likely tokens whose probability reaches p (1: all).", DefaultValueFactory = _ => 1 };
         Option<ulong> seed = Options.Seed();
+        var score = new Option<bool>("--score") { Description = "Also print the prompt's cross-entropy under the model (each token predicted from those before it), a number that needs no sampling: to compare models or builds." };
         var command = new Command("generate", "Generate text from a saved model: prime it with a prompt and sample one token at a time.")
         {
-            model, prompt, length, temperature, topK, topP, seed,
+            model, prompt, length, temperature, topK, topP, seed, score,
         };
         command.SetAction(parsed => Run(
             output,
@@ -31,11 +32,12 @@ internal static class GenerateCommand
             parsed.GetValue(prompt)!,
             parsed.GetValue(length),
             new SamplingOptions(parsed.GetValue(temperature), parsed.GetValue(topK), parsed.GetValue(topP)),
-            parsed.GetValue(seed)));
+            parsed.GetValue(seed),
+            parsed.GetValue(score)));
         return command;
     }
 
-    private static int Run(Output output, string path, string prompt, int length, SamplingOptions sampling, ulong seed)
+    private static int Run(Output output, string path, string prompt, int length, SamplingOptions sampling, ulong seed, bool score)
     {
         if (prompt.Length == 0)
         {
@@ -44,7 +46,10 @@ internal static class GenerateCommand
 
         (ITokenStreamingModel<float> model, CharacterVocabulary? vocabulary) = Load(path);
         var generator = new TextGenerator<float>(model, seed);
-        generator.Prime(vocabulary is null ? ByteVocabulary.Encode(prompt) : vocabulary.Encode(prompt));
+        int[] promptIds = vocabulary is null ? ByteVocabulary.Encode(prompt) : vocabulary.Encode(prompt);
+        string? scored = score ? Score(generator, promptIds) : null;
+        generator.Reset();
+        generator.Prime(promptIds);
         output.Console.Write(new Spectre.Console.Text(prompt));
 
         // Stream the text as it comes; bytes pass through a UTF-8 decoder, which holds a character's first bytes.
@@ -72,7 +77,46 @@ internal static class GenerateCommand
         }
 
         output.Line();
+        if (scored is not null)
+        {
+            // Short enough that a console of 80 columns does not wrap it.
+            output.Line(scored);
+        }
+
         return 0;
+    }
+
+    /// <summary>The mean of −ln p(token | the tokens before it) over the prompt after its first token, teacher forced.</summary>
+    private static string Score(TextGenerator<float> generator, int[] ids)
+    {
+        if (ids.Length < 2)
+        {
+            throw new ArgumentException("--score needs a prompt of at least two tokens: the first one is predicted from nothing.");
+        }
+
+        generator.Reset();
+        double total = 0;
+        for (int i = 0; i + 1 < ids.Length; i++)
+        {
+            generator.Prime(ids.AsSpan(i, 1));
+            ReadOnlySpan<float> logits = generator.Logits;
+            double max = double.NegativeInfinity;
+            foreach (float z in logits)
+            {
+                max = Math.Max(max, z);
+            }
+
+            double sum = 0;
+            foreach (float z in logits)
+            {
+                sum += Math.Exp(z - max);
+            }
+
+            total += max + Math.Log(sum) - logits[ids[i + 1]];
+        }
+
+        double mean = total / (ids.Length - 1);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"prompt cross-entropy: {mean:F6} nats per token, {ids.Length - 1} tokens predicted");
     }
 
     /// <summary>A saved text model: the declared type its file names, its parameters, its vocabulary.</summary>

@@ -111,7 +111,7 @@ internal sealed class TextCommand
         }
 
         var training = new TokenStreams<float>(ids.AsMemory(0, split), s.Batch, s.Chunk, seed: s.Seed);
-        var validation = new TokenStreams<float>(ids.AsMemory(split), Math.Max(1, Math.Min(8, (ids.Length - split - s.Chunk) / 2)), s.Chunk);
+        var validation = new TokenStreams<float>(ids.AsMemory(split), Math.Max(1, Math.Min(Math.Min(8, s.Batch), (ids.Length - split - s.Chunk) / 2)), s.Chunk); // the trainer evaluates at most its batch
 
         ITokenStreamingModel<float> model = TextModels.Create(s.Cell, s.Size, s.Seed);
         string name = TextModels.Name(s.Cell, s.Size);
