@@ -6,13 +6,13 @@ namespace NativeRnn.Native;
 // declares its own here and publishes again.
 
 // The shapes of the PyTorch reference fixtures (tests/fixtures/pytorch): input 3, hidden 9, outputs h_t.
-[RnnModel(InputSize = 3)] [Lstm(9)] internal sealed partial class FixtureLstm;
-[RnnModel(InputSize = 3)] [Gru(9)] internal sealed partial class FixtureGru;
-[RnnModel(InputSize = 3)] [SimpleRnn(9)] internal sealed partial class FixtureRnnTanh;
-[RnnModel(InputSize = 3)] [Lstm(9)] [Lstm(9)] internal sealed partial class FixtureLstm2;
+[RnnModel(InputSize = 3)][Lstm(9)] internal sealed partial class FixtureLstm;
+[RnnModel(InputSize = 3)][Gru(9)] internal sealed partial class FixtureGru;
+[RnnModel(InputSize = 3)][SimpleRnn(9)] internal sealed partial class FixtureRnnTanh;
+[RnnModel(InputSize = 3)][Lstm(9)][Lstm(9)] internal sealed partial class FixtureLstm2;
 
 // The nativernn program's small byte-level text model: a file saved by 'nativernn text --size small' loads into it.
-[RnnModel] [Embedding(256, 32)] [Lstm(128)] [Dense(256)] internal sealed partial class TextLstmSmall;
+[RnnModel][Embedding(256, 32)][Lstm(128)][Dense(256)] internal sealed partial class TextLstmSmall;
 
 /// <summary>The declared models by the names C code asks for them.</summary>
 internal static class Models
