@@ -95,6 +95,18 @@ internal static partial class ModelWriter
         w.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
         w.WriteLine($"public {Readonly(plan)}void Step(ref State state, {input}, {plan.Span} output) => throw new global::System.NotSupportedException(\"{message}\");");
         w.WriteLine();
+        string inputs = plan.HasEmbedding ? "global::System.ReadOnlySpan<int> tokens" : $"{plan.ReadOnlySpan} inputs";
+        foreach (string method in new[] { "Step", "Forward" })
+        {
+            w.WriteLine("/// <summary>Not available: this model has a bidirectional layer and cannot run step by step (NRNN0014).</summary>");
+            w.WriteLine("/// <param name=\"states\">Unused.</param>");
+            w.WriteLine($"/// <param name=\"{(plan.HasEmbedding ? "tokens" : "inputs")}\">Unused.</param>");
+            w.WriteLine("/// <param name=\"outputs\">Unused.</param>");
+            w.WriteLine(obsolete);
+            w.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+            w.WriteLine($"public {Readonly(plan)}void {method}(global::System.Span<State> states, {inputs}, {plan.Span} outputs) => throw new global::System.NotSupportedException(\"{message}\");");
+            w.WriteLine();
+        }
     }
 
     /// <summary>Whether a layer has generated step kernels (all but the reset-before GRU).</summary>
@@ -286,7 +298,7 @@ internal static partial class ModelWriter
         string inputsName = tokens ? "tokens" : "inputs";
         w.WriteLine("/// <summary>");
         w.WriteLine("/// Runs one stream over a whole sequence, continuing from <paramref name=\"state\"/>: the same result as");
-        w.WriteLine("/// <see cref=\"Step\"/> once per step, but each layer's input projection <c>W_ih x_t</c> is one product over");
+        w.WriteLine("/// <c>Step</c> once per step, but each layer's input projection <c>W_ih x_t</c> is one product over");
         w.WriteLine($"/// up to {PooledChunk} steps, so the input weights are read once per chunk, not once per step. Short sequences");
         w.WriteLine($"/// (up to {stackChunk} steps) use stack buffers; longer ones a buffer from the shared array pool. Allocates nothing");
         w.WriteLine("/// once the pool is warm.");

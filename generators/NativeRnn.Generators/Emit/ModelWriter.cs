@@ -71,6 +71,7 @@ internal static partial class ModelWriter
                 WriteState(w, plan);
                 WriteStep(w, plan);
                 WriteStreamingForward(w, plan);
+                WriteManyStreams(w, plan);
                 foreach (LayerPlan layer in plan.Layers.Where(StepKernelWriter.Applies))
                 {
                     StepKernelWriter.Write(w, plan, layer.Units[0]);
@@ -256,6 +257,10 @@ internal static partial class ModelWriter
                 w.WriteLine("ForwardCore(state, inputs, outputs);");
             }
 
+            w.WriteLine();
+            w.WriteLine($"void {streaming}.StepStreams({plan.Span} states, {inputs}, {plan.Span} outputs) => CheckedStreams(states, inputs, outputs, oneStep: true);");
+            w.WriteLine();
+            w.WriteLine($"void {streaming}.ForwardStreams({plan.Span} states, {inputs}, {plan.Span} outputs) => CheckedStreams(states, inputs, outputs, oneStep: false);");
             w.WriteLine();
         }
 

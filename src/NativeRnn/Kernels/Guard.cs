@@ -43,6 +43,22 @@ public static class Guard
         }
     }
 
+    /// <summary>Throws if any of several streams' states, laid end to end, holds NaN or ∞.</summary>
+    /// <param name="states">The states, <paramref name="stateSize"/> elements each.</param>
+    /// <param name="stateSize">Elements of one state.</param>
+    /// <param name="name">The argument's name.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <exception cref="ArgumentException">A state is not finite; the message names the stream and the element.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FiniteStates<T>(ReadOnlySpan<T> states, int stateSize, string name)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!AllFinite(states))
+        {
+            ThrowNonFiniteState(states, stateSize, name);
+        }
+    }
+
     /// <summary>Throws if a block that a pass adds into (a gradient block) already holds NaN or ∞.</summary>
     /// <param name="values">The block.</param>
     /// <param name="name">The argument's name.</param>
@@ -148,6 +164,21 @@ public static class Guard
 
         string found = i < values.Length ? $"{values[i]} at index {i}" : "a non-finite value";
         throw new ArgumentException($"'{name}' already holds {found}; the backward pass adds into it, so it must be finite (zero it before the first pass). Nothing was added.", name);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNonFiniteState<T>(ReadOnlySpan<T> states, int stateSize, string name)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < states.Length; i++)
+        {
+            if (!T.IsFinite(states[i]))
+            {
+                throw new ArgumentException($"'{name}[{i / stateSize}]' has a non-finite value ({states[i]}) at element {i % stateSize}; states must be finite. No state was changed.", name);
+            }
+        }
+
+        throw new ArgumentException($"'{name}' has a non-finite value.", name);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

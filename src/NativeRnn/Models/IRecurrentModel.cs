@@ -86,6 +86,18 @@ public interface IStreamingModel<T> : ISequenceModel<T>
     /// <param name="inputs"><c>[steps, InputSize]</c>.</param>
     /// <param name="outputs">Receives <c>[steps, OutputSize]</c>.</param>
     void Forward(Span<T> state, ReadOnlySpan<T> inputs, Span<T> outputs);
+
+    /// <summary>Several independent streams by one step in one call (see the generated many-stream <c>Step</c>).</summary>
+    /// <param name="states">The states of the streams end to end, a multiple of <see cref="StateSize"/> elements, updated in place.</param>
+    /// <param name="inputs"><c>[streams, InputSize]</c>.</param>
+    /// <param name="outputs">Receives <c>[streams, OutputSize]</c>.</param>
+    void StepStreams(Span<T> states, ReadOnlySpan<T> inputs, Span<T> outputs);
+
+    /// <summary>Several independent streams over a stretch of steps (see the generated many-stream <c>Forward</c>).</summary>
+    /// <param name="states">The states of the streams end to end, a multiple of <see cref="StateSize"/> elements, advanced in place.</param>
+    /// <param name="inputs">Time-major <c>[steps, streams, InputSize]</c>.</param>
+    /// <param name="outputs">Receives <c>[steps, streams, OutputSize]</c>.</param>
+    void ForwardStreams(Span<T> states, ReadOnlySpan<T> inputs, Span<T> outputs);
 }
 
 /// <summary>A token model that also runs one stream step by step (every layer unidirectional).</summary>
@@ -107,6 +119,18 @@ public interface ITokenStreamingModel<T> : ITokenSequenceModel<T>
     /// <param name="tokens">The token ids.</param>
     /// <param name="outputs">Receives <c>[steps, OutputSize]</c>.</param>
     void Forward(Span<T> state, ReadOnlySpan<int> tokens, Span<T> outputs);
+
+    /// <summary>Several independent streams by one step in one call (see the generated many-stream <c>Step</c>).</summary>
+    /// <param name="states">The states of the streams end to end, a multiple of <see cref="StateSize"/> elements, updated in place.</param>
+    /// <param name="tokens">One token id per stream.</param>
+    /// <param name="outputs">Receives <c>[streams, OutputSize]</c>.</param>
+    void StepStreams(Span<T> states, ReadOnlySpan<int> tokens, Span<T> outputs);
+
+    /// <summary>Several independent streams over a stretch of steps (see the generated many-stream <c>Forward</c>).</summary>
+    /// <param name="states">The states of the streams end to end, a multiple of <see cref="StateSize"/> elements, advanced in place.</param>
+    /// <param name="tokens">Time-major <c>[steps, streams]</c> token ids.</param>
+    /// <param name="outputs">Receives <c>[steps, streams, OutputSize]</c>.</param>
+    void ForwardStreams(Span<T> states, ReadOnlySpan<int> tokens, Span<T> outputs);
 }
 
 /// <summary>The tape of a generated model, seen through an interface (see the generated <c>Tape</c>).</summary>

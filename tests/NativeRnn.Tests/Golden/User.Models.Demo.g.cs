@@ -217,7 +217,7 @@ namespace User.Models
 
         /// <summary>
         /// Runs one stream over a whole sequence, continuing from <paramref name="state"/>: the same result as
-        /// <see cref="Step"/> once per step, but each layer's input projection <c>W_ih x_t</c> is one product over
+        /// <c>Step</c> once per step, but each layer's input projection <c>W_ih x_t</c> is one product over
         /// up to 128 steps, so the input weights are read once per chunk, not once per step. Short sequences
         /// (up to 64 steps) use stack buffers; longer ones a buffer from the shared array pool. Allocates nothing
         /// once the pool is warm.
@@ -308,6 +308,111 @@ namespace User.Models
                 // Head: b → y.
                 HeadForward(p, b, 5, y, n);
             }
+        }
+
+        // ──────────────────── Many streams per call ────────────────────
+
+        /// <summary>
+        /// Advances <c>states.Length</c> independent streams by one time step in one call: stream <c>b</c> reads row
+        /// <c>b</c> of <paramref name="inputs"/>, updates <c>states[b]</c> and writes row <c>b</c> of <paramref name="outputs"/>. The same
+        /// result as the single-stream <c>Step</c> on each stream (to rounding: the products
+        /// sum in another order), but each weight is read once for all streams, so a server or a multi-channel device
+        /// pays for the weights once. Allocates nothing once the shared array pool is warm.
+        /// </summary>
+        /// <param name="states">One state per stream, updated in place.</param>
+        /// <param name="inputs"><c>x_t</c> of every stream, <c>[states.Length, InputSize]</c>, finite.</param>
+        /// <param name="outputs">Receives <c>y_t</c> of every stream, <c>[states.Length, OutputSize]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">There is no stream, a length is wrong, an input is not finite or a state holds NaN or ∞; no state is changed.</exception>
+        public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => CheckedStreams(global::System.Runtime.InteropServices.MemoryMarshal.Cast<State, float>(states), inputs, outputs, oneStep: true);
+
+        /// <summary>
+        /// Runs <c>states.Length</c> independent streams over a stretch of steps in one call, continuing from their
+        /// states: the same result as the many-stream <c>Step</c> once per step, with each layer's input projection one
+        /// product over a chunk of steps of all streams. Inputs and outputs are time-major: row <c>t · states.Length + b</c>
+        /// is stream <c>b</c> at step <c>t</c>, as in a training batch. Allocates nothing once the shared array pool is warm.
+        /// </summary>
+        /// <param name="states">One state per stream, advanced to the end of the stretch.</param>
+        /// <param name="inputs"><c>[steps, states.Length, InputSize]</c>, finite.</param>
+        /// <param name="outputs">Receives <c>[steps, states.Length, OutputSize]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">There is no stream, a length is wrong, an input is not finite or a state holds NaN or ∞; no state is changed.</exception>
+        public void Forward(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => CheckedStreams(global::System.Runtime.InteropServices.MemoryMarshal.Cast<State, float>(states), inputs, outputs, oneStep: false);
+
+        /// <summary>The checks of the many-stream passes, on the states as one span of whole states; then the pass.</summary>
+        private void CheckedStreams(global::System.Span<float> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, bool oneStep)
+        {
+            if (states.IsEmpty || states.Length % StateSize != 0)
+            {
+                throw new global::System.ArgumentException($"'states' must hold one or more whole states of {StateSize} elements but has {states.Length}.", nameof(states));
+            }
+            int batch = states.Length / StateSize;
+            int steps = oneStep ? 1 : (int)(inputs.Length / ((long)batch * InputSize));
+            global::NativeRnn.Kernels.Guard.Length(inputs.Length, (long)steps * batch * InputSize, nameof(inputs), oneStep ? "[states.Length, InputSize]" : "[steps, states.Length, InputSize]");
+            global::NativeRnn.Kernels.Guard.Finite(inputs, nameof(inputs));
+            global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)steps * batch * OutputSize, nameof(outputs), oneStep ? "[states.Length, OutputSize]" : "[steps, states.Length, OutputSize]");
+            global::NativeRnn.Kernels.Guard.FiniteStates<float>(states, StateSize, nameof(states));
+            if (steps > 0)
+            {
+                ManyStreams(states, batch, inputs, outputs, steps);
+            }
+        }
+
+        /// <summary>The many-stream pass over checked arguments: sizes its chunk to the number of streams, then finds its buffer.</summary>
+        private void ManyStreams(global::System.Span<float> s, int batch, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int steps)
+        {
+            int chunk = global::System.Math.Clamp(131072 / (batch * 16), 1, steps);
+            long length = ((long)chunk * batch * 16) + ((long)batch * 13);
+            if (length <= 8192)
+            {
+                StreamChunks(s, batch, inputs, outputs, steps, stackalloc float[(int)length], chunk);
+                return;
+            }
+
+            float[] rented = global::System.Buffers.ArrayPool<float>.Shared.Rent(checked((int)length));
+            try
+            {
+                StreamChunks(s, batch, inputs, outputs, steps, rented, chunk);
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+
+        /// <summary>
+        /// The many-stream pass in chunks of <paramref name="chunk"/> steps: the states are gathered into per-layer blocks
+        /// <c>[batch, H]</c>, every layer runs its batched pass over the chunk, and the states are scattered back at the end.
+        /// </summary>
+        private void StreamChunks(global::System.Span<float> s, int batch, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int steps, global::System.Span<float> buffer, int chunk)
+        {
+            global::System.ReadOnlySpan<float> p = ParameterBlock;
+            int used = 0;
+            global::System.Span<float> packed = buffer.Slice(used, batch * StateSize); used += packed.Length;
+            global::System.Span<float> a = buffer.Slice(used, chunk * batch * 8); used += a.Length;
+            global::System.Span<float> b = buffer.Slice(used, chunk * batch * 8); used += b.Length;
+
+            // Each layer's h (and c) of every stream side by side, as the batched layer passes read and write them.
+            global::System.Span<float> h0 = packed.Slice(batch * 0, batch * 8);
+            global::NativeRnn.Kernels.Rows.Copy(s.Slice(0), StateSize, h0, 8, batch, 8);
+            global::System.Span<float> h1 = packed.Slice(batch * 8, batch * 5);
+            global::NativeRnn.Kernels.Rows.Copy(s.Slice(8), StateSize, h1, 5, batch, 5);
+
+            for (int t0 = 0; t0 < steps; t0 += chunk)
+            {
+                int n = global::System.Math.Min(chunk, steps - t0);
+                int rows = n * batch;
+                global::System.ReadOnlySpan<float> x = inputs.Slice(t0 * batch * InputSize, rows * InputSize);
+                global::System.Span<float> y = outputs.Slice(t0 * batch * OutputSize, rows * OutputSize);
+                // Layer 0 (simple RNN, tanh, 3 → 8): x → a, all streams at once.
+                Layer0Forward(p, x, InputSize, a, 8, h0, h0, default, default, default, default, n, batch);
+                // Layer 1 (simple RNN, relu, 8 → 5): a → b, all streams at once.
+                Layer1Forward(p, a, 8, b, 5, h1, h1, default, default, default, default, n, batch);
+                // Head: b → y.
+                HeadForward(p, b, 5, y, rows);
+            }
+
+            // The new states back into each stream's own.
+            global::NativeRnn.Kernels.Rows.Copy(h0, 8, s.Slice(0), StateSize, batch, 8);
+            global::NativeRnn.Kernels.Rows.Copy(h1, 5, s.Slice(8), StateSize, batch, 5);
         }
 
         // ───── Layer 0 step kernels: simple RNN, tanh, 3 → 8 ─────
@@ -1880,6 +1985,10 @@ namespace User.Models
             global::NativeRnn.Kernels.Guard.Length(state.Length, StateSize, nameof(state), "[StateSize]");
             ForwardCore(state, inputs, outputs);
         }
+
+        void global::NativeRnn.IStreamingModel<float>.StepStreams(global::System.Span<float> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => CheckedStreams(states, inputs, outputs, oneStep: true);
+
+        void global::NativeRnn.IStreamingModel<float>.ForwardStreams(global::System.Span<float> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => CheckedStreams(states, inputs, outputs, oneStep: false);
 
         private static Tape OwnTape(global::NativeRnn.IRecurrentTape<float> tape) => tape as Tape ?? throw new global::System.ArgumentException("The tape was not created by this model type.", nameof(tape));
     }
