@@ -164,6 +164,43 @@ public class ThreadSafetyTests
     }
 
     [Fact]
+    public void Threads_stepping_their_own_groups_of_streams_over_one_model_match_sequential_runs_bit_for_bit()
+    {
+        const int streams = 6, steps = 40;
+        var model = new StepPanelsF(8);
+        float[][] inputs = Enumerable.Range(0, Threads).Select(k => Inputs(k, steps * streams * StepPanelsF.InputSize)).ToArray();
+
+        float[] Group(int k)
+        {
+            var states = new StepPanelsF.State[streams];
+            float[] outputs = new float[steps * streams * StepPanelsF.OutputSize];
+            int rowIn = streams * StepPanelsF.InputSize, rowOut = streams * StepPanelsF.OutputSize;
+            for (int t = 0; t < steps / 2; t++)
+            {
+                model.Step(states, inputs[k].AsSpan(t * rowIn, rowIn), outputs.AsSpan(t * rowOut, rowOut));
+            }
+
+            model.Forward(states, inputs[k].AsSpan(steps / 2 * rowIn), outputs.AsSpan(steps / 2 * rowOut));
+            return outputs;
+        }
+
+        float[][] sequential = Enumerable.Range(0, Threads).Select(Group).ToArray();
+        var concurrent = new float[Threads][];
+        RunTogether(k =>
+        {
+            for (int round = 0; round < 5; round++)
+            {
+                concurrent[k] = Group(k);
+            }
+        });
+
+        for (int k = 0; k < Threads; k++)
+        {
+            Assert.Equal(sequential[k], concurrent[k]);
+        }
+    }
+
+    [Fact]
     public void A_state_copied_to_other_threads_forks_the_stream_identically_on_each()
     {
         var model = new StepPanelsF(7);

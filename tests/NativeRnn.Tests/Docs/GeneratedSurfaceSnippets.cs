@@ -121,6 +121,54 @@ public class GeneratedSurfaceSnippets
     }
 
     [Fact]
+    public void Many_streams_step_in_one_call_as_each_would_alone()
+    {
+        var model = new Sensor(seed: 42);
+        const int B = 8;
+        var states = new Sensor.State[B];                      // one state per stream, all zero
+        float[] x = new float[B * Sensor.InputSize];            // [B, InputSize]: row b is stream b's x_t
+        float[] y = new float[B * Sensor.OutputSize];           // [B, OutputSize]
+        for (int b = 0; b < B; b++)
+        {
+            x[b * Sensor.InputSize] = 0.1f * b;
+        }
+
+        model.Step(states, x, y);                               // every stream by one step, weights read once
+
+        float[] xs = new float[50 * B * Sensor.InputSize];      // time-major [steps, B, InputSize]
+        float[] ys = new float[50 * B * Sensor.OutputSize];     // [steps, B, OutputSize]
+        model.Forward(states, xs, ys);                          // 50 more steps of all eight streams
+
+        for (int b = 0; b < B; b++)
+        {
+            var alone = new Sensor.State();
+            float[] yb = new float[Sensor.OutputSize];
+            model.Step(ref alone, x.AsSpan(b * Sensor.InputSize, Sensor.InputSize), yb);
+            Assert.Equal(yb[0], y[b * Sensor.OutputSize], 5e-6f);
+            float[] rest = new float[50 * Sensor.OutputSize];
+            model.Forward(ref alone, new float[50 * Sensor.InputSize], rest);
+            Assert.Equal(rest[(49 * Sensor.OutputSize) + 1], ys[(((49 * B) + b) * Sensor.OutputSize) + 1], 5e-6f); // step 49, stream b
+            Assert.True(((Span<float>)alone).ToArray().Zip(((Span<float>)states[b]).ToArray()).All(p => MathF.Abs(p.First - p.Second) <= 5e-6f));
+        }
+    }
+
+    [Fact]
+    public void Many_streams_reach_raw_state_memory_through_the_interface()
+    {
+        var model = new Sensor(seed: 42);
+        IStreamingModel<float> any = model;
+        float[] states = new float[4 * any.StateSize];         // four states end to end
+        float[] y = new float[4 * Sensor.OutputSize];
+        any.StepStreams(states, new float[4 * Sensor.InputSize], y);
+
+        var typed = new Sensor.State[4];
+        float[] expected = new float[4 * Sensor.OutputSize];
+        model.Step(typed, new float[4 * Sensor.InputSize], expected);
+        Assert.Equal(expected, y);
+        Assert.Throws<ArgumentException>(() => any.StepStreams(new float[any.StateSize + 1], new float[Sensor.InputSize], new float[Sensor.OutputSize]));
+    }
+
+    [Fact]
     public void A_token_model_steps_on_ids_and_runs_sequences_of_ids()
     {
         var model = new Chars(seed: 1);
