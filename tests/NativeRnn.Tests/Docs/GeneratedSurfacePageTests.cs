@@ -31,6 +31,45 @@ public partial class GeneratedSurfacePageTests
         Assert.True(missing.Length == 0, $"docs/generated-surface.md does not name {type.Name}'s {string.Join(", ", missing)}");
     }
 
+    /// <summary>The types whose members the page's signatures describe ("Model" is the model type itself).</summary>
+    private static readonly Type[] Described =
+    [
+        typeof(Sensor), typeof(Sensor.State), typeof(Sensor.Tape), typeof(Chars), typeof(Chars.Tape),
+        typeof(IRecurrentModel<float>), typeof(IStreamingModel<float>), typeof(ITokenStreamingModel<float>), typeof(IRecurrentTape<float>),
+    ];
+
+    [Fact]
+    public void Every_signature_on_the_page_is_a_generated_member_with_those_parameters()
+    {
+        string[] signatures = CodeSpan().Matches(DocFiles.Read("docs/generated-surface.md"))
+            .Select(m => Signature().Match(m.Value.Trim('`')))
+            .Where(m => m.Success && !m.Value.Contains('…', StringComparison.Ordinal))
+            .Select(m => m.Value)
+            .Distinct()
+            .ToArray();
+        Assert.True(signatures.Length >= 20, $"only {signatures.Length} signatures found");
+        Assert.False(Exists(Signature().Match("void Step(ref State state, ReadOnlySpan<T> inputs, Span<T> output)"))); // a parameter renamed
+        Assert.True(Exists(Signature().Match("void Step(ref State state, ReadOnlySpan<T> input, Span<T> output)")));
+        string[] unknown = signatures.Where(signature => !Exists(Signature().Match(signature))).ToArray();
+        Assert.True(unknown.Length == 0, "no generated member has these signatures: " + string.Join("; ", unknown));
+    }
+
+    private static bool Exists(Match signature)
+    {
+        string name = signature.Groups["name"].Value;
+        string[] parameters = signature.Groups["parameters"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=')[0].Trim().Split(' ')[^1])
+            .ToArray();
+        bool Matches(MethodBase method) => method.GetParameters().Select(p => p.Name).SequenceEqual(parameters);
+        return name is "Model"
+            ? typeof(Sensor).GetConstructors().Any(Matches)
+            : Described.Any(type => type.GetConstructors().Where(_ => type.Name == name).Any(Matches)
+                || type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).Where(m => m.Name == name).Any(Matches));
+    }
+
+    [GeneratedRegex(@"^(?:(?:static|void|int|bool|ulong|[\w.]+(?:<[\w, ]+>)?(?:\[\])?)\s+)?(?<name>[A-Z]\w*)\((?<parameters>[^)]*)\)$")]
+    private static partial Regex Signature();
+
     [Fact]
     public void Importing_and_exporting_a_tensor_allocate_nothing()
     {
