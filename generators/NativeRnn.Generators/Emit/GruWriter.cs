@@ -27,6 +27,7 @@ internal static class GruWriter
         w.WriteLine($"//   cache row [{ldc}] = [r z n | {(after ? "W_hn h + b_hn" : "r ⊙ h")}];  weights stored transposed.");
         w.WriteLine();
         w.WriteLine($"/// <summary>Forward: x [rows, {input}] → y [rows, {h}] holding h_t; cache [rows, {ldc}]; work [batch, {gh}].</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block(UnitWriter.ForwardSignature(plan, unit)))
         {
             w.WriteLine("int rows = steps * batch;");
@@ -86,6 +87,7 @@ internal static class GruWriter
 
         w.WriteLine();
         w.WriteLine($"/// <summary>Backward of <see cref=\"{unit.Name}Forward\"/>: dz receives ∂L/∂(W_ih x + b_ih), dz2 ∂L/∂(recurrent pre-activations), [rows, {gh}] each.</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block(UnitWriter.BackwardSignature(plan, unit)))
         {
             w.WriteLine("int rows = steps * batch;");

@@ -22,6 +22,7 @@ internal static class LstmWriter
         w.WriteLine($"//   cache row [{ldc}] = [i f g o | c_t | tanh c_t];  {unit.InputWeight.Name} {unit.InputWeight.ShapeText} and {unit.RecurrentWeight.Name} {unit.RecurrentWeight.ShapeText} stored transposed.");
         w.WriteLine();
         w.WriteLine($"/// <summary>Forward: x [rows, {input}] → y [rows, {h}] holding h_t; c0 → cN; cache [rows, {ldc}].</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block(UnitWriter.ForwardSignature(plan, unit)))
         {
             w.WriteLine("int rows = steps * batch;");
@@ -52,6 +53,7 @@ internal static class LstmWriter
 
         w.WriteLine();
         w.WriteLine($"/// <summary>Backward of <see cref=\"{unit.Name}Forward\"/>: dz [rows, {gh}] receives ∂L/∂z_t; dc0 carries ∂L/∂c back through time.</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block(UnitWriter.BackwardSignature(plan, unit)))
         {
             w.WriteLine("int rows = steps * batch;");

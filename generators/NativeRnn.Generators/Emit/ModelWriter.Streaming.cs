@@ -241,9 +241,11 @@ internal static partial class ModelWriter
             : "/// <param name=\"input\"><c>x_t</c>, <see cref=\"InputSize\"/> finite values.</param>");
         w.WriteLine("/// <param name=\"output\">Receives <c>y_t</c>, <see cref=\"OutputSize\"/> values.</param>");
         w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong, the input is {(tokens ? "not a token id" : "not finite")} or the state holds NaN or ∞; the state is unchanged.</exception>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         w.WriteLine($"public {ro}void Step(ref State state, {input}, {plan.Span} output) => StepCore(state, {arguments}, output);");
         w.WriteLine();
         WriteSkipLocalsInit(w, plan);
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block($"private {ro}void StepCore({plan.Span} s, {input}, {plan.Span} output)"))
         {
             if (tokens)
@@ -309,9 +311,11 @@ internal static partial class ModelWriter
             : "/// <param name=\"inputs\"><c>[steps, InputSize]</c>, finite.</param>");
         w.WriteLine("/// <param name=\"outputs\">Receives <c>[steps, OutputSize]</c>.</param>");
         w.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">A length is wrong, an input is {(tokens ? "not a token id" : "not finite")} or the state holds NaN or ∞; the state is unchanged.</exception>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         w.WriteLine($"public {ro}void Forward(ref State state, {inputs}, {plan.Span} outputs) => ForwardCore(state, {inputsName}, outputs);");
         w.WriteLine();
         WriteSkipLocalsInit(w, plan);
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block($"private {ro}void ForwardCore({plan.Span} s, {inputs}, {plan.Span} outputs)"))
         {
             if (tokens)
@@ -349,6 +353,7 @@ internal static partial class ModelWriter
 
         w.WriteLine();
         w.WriteLine("/// <summary>The streaming forward pass in chunks of <paramref name=\"chunk\"/> steps, with its buffers carved from <paramref name=\"buffer\"/>.</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block($"private {ro}void ForwardChunks({plan.Span} s, {inputs}, {plan.Span} outputs, {plan.Span} buffer, int chunk)"))
         {
             w.WriteLine($"int steps = {(tokens ? "tokens.Length" : "inputs.Length / InputSize")};");

@@ -67,9 +67,19 @@ internal static partial class ModelWriter
         w.WriteLine($"public {ro}void Forward(global::System.Span<State> states, {stepInputs}, {span} outputs) => CheckedStreams({MemoryMarshal}.Cast<State, {plan.T}>(states), {inputsName}, outputs, oneStep: false);");
         w.WriteLine();
         w.WriteLine("/// <summary>The checks of the many-stream passes, on the states as one span of whole states; then the pass.</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block($"private {ro}void CheckedStreams({span} states, {stepInputs}, {span} outputs, bool oneStep)"))
         {
             WriteStreamChecks(w, plan);
+            using (w.Block("if (batch == 1)"))
+            {
+                w.WriteLine("// One stream: the single-stream kernels, tuned for batch 1.");
+                w.WriteLine(tokens
+                    ? "if (oneStep) { StepCore(states, tokens[0], outputs); } else { ForwardCore(states, tokens, outputs); }"
+                    : "if (oneStep) { StepCore(states, inputs, outputs); } else { ForwardCore(states, inputs, outputs); }");
+                w.WriteLine("return;");
+            }
+
             using (w.Block("if (steps > 0)"))
             {
                 w.WriteLine($"ManyStreams(states, batch, {inputsName}, outputs, steps);");
@@ -107,6 +117,7 @@ internal static partial class ModelWriter
 
         w.WriteLine("/// <summary>The many-stream pass over checked arguments: sizes its chunk to the number of streams, then finds its buffer.</summary>");
         WriteSkipLocalsInit(w, plan);
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block($"private {ro}void ManyStreams({span} s, int batch, {inputs}, {span} outputs, int steps)"))
         {
             w.WriteLine($"int chunk = global::System.Math.Clamp({N(StreamChunkElements)} / (batch * {N(rowWidth)}), 1, steps);");
@@ -135,6 +146,7 @@ internal static partial class ModelWriter
         w.WriteLine("/// The many-stream pass in chunks of <paramref name=\"chunk\"/> steps: the states are gathered into per-layer blocks");
         w.WriteLine("/// <c>[batch, H]</c>, every layer runs its batched pass over the chunk, and the states are scattered back at the end.");
         w.WriteLine("/// </summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block($"private {ro}void StreamChunks({span} s, int batch, {inputs}, {span} outputs, int steps, {span} buffer, int chunk)"))
         {
             w.WriteLine($"{plan.ReadOnlySpan} p = ParameterBlock;");

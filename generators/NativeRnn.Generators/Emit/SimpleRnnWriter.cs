@@ -27,6 +27,7 @@ internal static class SimpleRnnWriter
         w.WriteLine($"//   {unit.InputWeight.Name} {unit.InputWeight.ShapeText} and {unit.RecurrentWeight.Name} {unit.RecurrentWeight.ShapeText} are stored transposed.");
         w.WriteLine();
         w.WriteLine($"/// <summary>Forward: x [rows, {input}] → y [rows, {h}] holding h_t (see <c>UnitWriter</c> for the shared signature).</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block(UnitWriter.ForwardSignature(plan, unit)))
         {
             w.WriteLine("int rows = steps * batch;");
@@ -55,6 +56,7 @@ internal static class SimpleRnnWriter
 
         w.WriteLine();
         w.WriteLine($"/// <summary>Backward of <see cref=\"{unit.Name}Forward\"/>: dy holds ∂L/∂h_t and becomes ∂L/∂z_t in place.</summary>");
+        w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block(UnitWriter.BackwardSignature(plan, unit)))
         {
             w.WriteLine("int rows = steps * batch;");

@@ -33,6 +33,12 @@ internal static class UnitWriter
         }
     }
 
+    /// <summary>
+    /// Compiles a method fully optimised at its first call: a training or streaming loop otherwise starts in
+    /// unoptimised tier-0 code and waits for on-stack replacement or call counting to reach the fast code.
+    /// </summary>
+    public const string AggressiveOptimization = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     public static string ForwardSignature(ModelPlan plan, UnitPlan unit)
     {
         string rs = plan.ReadOnlySpan, s = plan.Span;

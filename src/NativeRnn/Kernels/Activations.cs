@@ -88,6 +88,7 @@ public static class Activations
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => ApplyBackward<ReluDerivativeOperator<T>, T>(y, ldy, gradient, ldg, rows, columns);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Apply<TOperator, T>(Span<T> x, int rows, int columns, int ld)
         where TOperator : IUnaryOperator<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -106,6 +107,7 @@ public static class Activations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ApplyBackward<TOperator, T>(ReadOnlySpan<T> y, int ldy, Span<T> gradient, int ldg, int rows, int columns)
         where TOperator : IBinaryOperator<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -34,6 +34,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LstmForward<T>(Span<T> cache, int ldCache, ReadOnlySpan<T> cPrevious, int ldcPrevious, Span<T> h, int ldh, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -88,6 +89,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LstmBackward<T>(ReadOnlySpan<T> cache, int ldCache, ReadOnlySpan<T> cPrevious, int ldcPrevious, ReadOnlySpan<T> dh, int lddh, Span<T> dc, Span<T> dz, int lddz, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -147,6 +149,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruForward<T>(Span<T> cache, int ldCache, ReadOnlySpan<T> gh, int ldgh, ReadOnlySpan<T> hPrevious, int ldhPrevious, Span<T> h, int ldh, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -202,6 +205,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruBackward<T>(ReadOnlySpan<T> cache, int ldCache, ReadOnlySpan<T> hPrevious, int ldhPrevious, ReadOnlySpan<T> dh, int lddh, Span<T> dhPrevious, int lddhPrevious, Span<T> dzx, Span<T> dzh, int lddz, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -256,6 +260,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeForwardGates<T>(Span<T> cache, int ldCache, ReadOnlySpan<T> gh, int ldgh, ReadOnlySpan<T> hPrevious, int ldhPrevious, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -292,6 +297,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeForwardUpdate<T>(Span<T> cache, int ldCache, ReadOnlySpan<T> ghn, int ldghn, ReadOnlySpan<T> hPrevious, int ldhPrevious, Span<T> h, int ldh, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -334,6 +340,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeBackwardUpdate<T>(ReadOnlySpan<T> cache, int ldCache, ReadOnlySpan<T> hPrevious, int ldhPrevious, ReadOnlySpan<T> dh, int lddh, Span<T> dhPrevious, int lddhPrevious, Span<T> dzx, Span<T> dzh, int lddz, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -384,6 +391,7 @@ public static class Cells
     /// <param name="rows">Rows.</param>
     /// <param name="hidden">H.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GruResetBeforeBackwardReset<T>(ReadOnlySpan<T> cache, int ldCache, ReadOnlySpan<T> hPrevious, int ldhPrevious, ReadOnlySpan<T> drh, int lddrh, Span<T> dhPrevious, int lddhPrevious, Span<T> dzx, Span<T> dzh, int lddz, int rows, int hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -420,7 +428,7 @@ public static class Cells
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => TanhOperator<T>.Invoke<SimdScalar<T>, T>(x);
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int LstmForward<TOps, TVector, T>(ref T row, ref T cPrevious, ref T h, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -453,7 +461,7 @@ public static class Cells
         return j;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int LstmBackward<TOps, TVector, T>(ref T row, ref T cPrevious, ref T dh, ref T dc, ref T dz, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -493,7 +501,7 @@ public static class Cells
         return j;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int GruForward<TOps, TVector, T>(ref T row, ref T gh, ref T hPrevious, ref T h, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -524,7 +532,7 @@ public static class Cells
         return j;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int GruBackward<TOps, TVector, T>(ref T row, ref T hPrevious, ref T dh, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

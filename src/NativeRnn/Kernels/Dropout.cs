@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.ComponentModel;
 using System.Numerics;
@@ -28,6 +29,7 @@ public static class Dropout
     /// <param name="site">Which dropout of the model (the index of the layer whose input it drops).</param>
     /// <param name="firstSequence">Index in the whole minibatch of this tape's first sequence.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<T>(ReadOnlySpan<T> x, int ldx, Span<T> dropped, Span<T> mask, int steps, int batch, int width, double rate, ulong seed, int site, int firstSequence)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

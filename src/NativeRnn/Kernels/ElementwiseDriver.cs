@@ -82,7 +82,7 @@ internal static class ElementwiseDriver
         }
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Map<TOperator, TOps, TVector, T>(ref T x, int start, int length)
         where TOperator : IUnaryOperator<T>
         where TOps : ISimd<TVector, T>
@@ -99,7 +99,7 @@ internal static class ElementwiseDriver
         return i;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Map<TOperator, TOps, TVector, T>(ref T x, ref T y, int start, int length)
         where TOperator : IBinaryOperator<T>
         where TOps : ISimd<TVector, T>

@@ -96,6 +96,7 @@ public static class Gemm
     /// <param name="c">Row-major <c>C</c>, accumulated into.</param>
     /// <param name="ldc">Leading dimension of <paramref name="c"/>.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddPanels<T>(int m, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int columns, int panelWidth, int start, int count, Span<T> c, int ldc)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -137,6 +138,7 @@ public static class Gemm
     /// <param name="start">First column of <paramref name="c"/> written.</param>
     /// <param name="count">Columns written (and columns of <paramref name="b"/>).</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddTransposedAPanels<T>(int m, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int columns, int panelWidth, int start, int count)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -227,7 +229,7 @@ public static class Gemm
     }
 
     /// <summary>Computes columns <c>[firstColumn, end)</c> where <c>end</c> is the last whole vector; returns <c>end</c>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Columns<TOps, TVector, T>(int firstColumn, int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
         where TOps : ISimd<TVector, T>
         where T : unmanaged
@@ -315,6 +317,7 @@ public static class Gemm
         return end;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block6x4<TOps, TVector, T>(int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
         where TOps : ISimd<TVector, T>
         where T : unmanaged

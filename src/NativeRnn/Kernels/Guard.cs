@@ -90,6 +90,7 @@ public static class Guard
     /// <param name="values">The values.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <returns>True when all are finite.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AllFinite<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -125,6 +126,7 @@ public static class Guard
         return sum == T.Zero;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ZeroSum<TOps, TVector, T>(ref T start, int length, ref T sum)
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -152,7 +154,7 @@ public static class Guard
     private static void ThrowLength(int actual, long expected, string name, string shape)
         => throw new ArgumentException($"'{name}' must have {expected} elements ({shape}) but has {actual}.", name);
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ThrowNonFiniteAccumulator<T>(ReadOnlySpan<T> values, string name)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -166,7 +168,7 @@ public static class Guard
         throw new ArgumentException($"'{name}' already holds {found}; the backward pass adds into it, so it must be finite (zero it before the first pass). Nothing was added.", name);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ThrowNonFiniteState<T>(ReadOnlySpan<T> states, int stateSize, string name)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -181,7 +183,7 @@ public static class Guard
         throw new ArgumentException($"'{name}' has a non-finite value.", name);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ThrowNonFinite<T>(ReadOnlySpan<T> values, string name)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

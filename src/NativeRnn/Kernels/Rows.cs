@@ -20,6 +20,7 @@ public static class Rows
     /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
     /// <param name="bias">The bias, <paramref name="columns"/> long.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Broadcast<T>(Span<T> x, int rows, int columns, int ld, ReadOnlySpan<T> bias)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -39,6 +40,7 @@ public static class Rows
     /// <param name="bias1">First bias.</param>
     /// <param name="bias2">Second bias.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Broadcast<T>(Span<T> x, int rows, int columns, int ld, ReadOnlySpan<T> bias1, ReadOnlySpan<T> bias2)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -65,6 +67,7 @@ public static class Rows
     /// <param name="columns">Columns.</param>
     /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
     /// <typeparam name="T">Element type.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Clear<T>(Span<T> x, int rows, int columns, int ld)
         where T : unmanaged
     {
@@ -89,6 +92,7 @@ public static class Rows
     /// <param name="rows">Rows.</param>
     /// <param name="columns">Columns.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyInto<T>(ReadOnlySpan<T> x, int ldx, Span<T> y, int ldy, int rows, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -115,6 +119,7 @@ public static class Rows
     /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <returns>The sum of squares.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares<T>(ReadOnlySpan<T> x, int rows, int columns, int ld)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -135,6 +140,7 @@ public static class Rows
     /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
     /// <param name="sum">Accumulated into, <paramref name="columns"/> long.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumInto<T>(ReadOnlySpan<T> x, int rows, int columns, int ld, Span<T> sum)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -156,6 +162,7 @@ public static class Rows
     /// <param name="rows">Rows.</param>
     /// <param name="columns">Columns.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddInto<T>(ReadOnlySpan<T> x, int ldx, Span<T> y, int ldy, int rows, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -183,6 +190,7 @@ public static class Rows
     /// <param name="rows">Rows.</param>
     /// <param name="columns">Columns.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Copy<T>(ReadOnlySpan<T> x, int ldx, Span<T> y, int ldy, int rows, int columns)
         where T : unmanaged
     {
@@ -200,6 +208,7 @@ public static class Rows
     /// <param name="columns">Columns of <paramref name="x"/>.</param>
     /// <param name="y">Destination, row-major <paramref name="columns"/>×<paramref name="rows"/>, contiguous.</param>
     /// <typeparam name="T">Element type.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose<T>(ReadOnlySpan<T> x, int rows, int columns, Span<T> y)
         where T : unmanaged
     {
@@ -234,6 +243,7 @@ public static class Rows
     /// <param name="panelWidth">Panel width of <paramref name="x"/>.</param>
     /// <param name="y">Destination, row-major <paramref name="columns"/>×<paramref name="rows"/>.</param>
     /// <typeparam name="T">Element type.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransposePanels<T>(ReadOnlySpan<T> x, int rows, int columns, int panelWidth, Span<T> y)
         where T : unmanaged
     {
@@ -254,6 +264,7 @@ public static class Rows
     /// <param name="x">Receives <c>[tokens.Length, width]</c>, contiguous.</param>
     /// <typeparam name="T">Element type.</typeparam>
     /// <exception cref="ArgumentOutOfRangeException">A token is outside the table.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gather<T>(ReadOnlySpan<T> table, int width, ReadOnlySpan<int> tokens, Span<T> x)
         where T : unmanaged
     {
@@ -274,6 +285,7 @@ public static class Rows
     /// <param name="width">Columns.</param>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <exception cref="ArgumentOutOfRangeException">A token is outside the table.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScatterAdd<T>(ReadOnlySpan<T> x, int ldx, ReadOnlySpan<int> tokens, Span<T> table, int width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -292,6 +304,7 @@ public static class Rows
     /// <param name="tokens">Token ids.</param>
     /// <param name="vocabulary">Number of tokens.</param>
     /// <exception cref="ArgumentOutOfRangeException">A token is outside the vocabulary; the message gives its position.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CheckTokens(ReadOnlySpan<int> tokens, int vocabulary)
     {
         for (int i = 0; i < tokens.Length; i++)

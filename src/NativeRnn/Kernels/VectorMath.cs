@@ -10,6 +10,7 @@ namespace NativeRnn.Kernels;
 internal static class VectorMath
 {
     /// <summary>Largest element (the span must not be empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Max<T>(ReadOnlySpan<T> x)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -39,6 +40,7 @@ internal static class VectorMath
     }
 
     /// <summary><c>x[i] ← e^(x[i] − shift)</c>; returns <c>Σ x[i]</c> afterwards.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T ExpShiftedSum<T>(Span<T> x, T shift)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -79,6 +81,7 @@ internal static class VectorMath
     }
 
     /// <summary><c>x[i] ← x[i] · scale</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale<T>(Span<T> x, T scale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -113,6 +116,7 @@ internal static class VectorMath
     /// <c>Σ x[i]²</c> accumulated in double (float elements are widened exactly), so a float
     /// gradient of any finite size neither overflows nor loses small terms to rounding.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumOfSquares<T>(ReadOnlySpan<T> x, double scale = 1.0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -160,6 +164,7 @@ internal static class VectorMath
     }
 
     /// <summary>Largest <c>|x[i]|</c> as a double (NaN if any element is NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double MaxAbs<T>(ReadOnlySpan<T> x)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -179,6 +184,7 @@ internal static class VectorMath
     }
 
     /// <summary>Whether <c>p[i] − rate·g[i]</c> is finite for every i (checked before an update writes anything).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool UpdateStaysFinite<T>(ReadOnlySpan<T> p, ReadOnlySpan<T> g, T rate)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -208,6 +214,7 @@ internal static class VectorMath
     }
 
     /// <summary><c>p[i] ← p[i] − rate·g[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SubtractScaled<T>(Span<T> p, ReadOnlySpan<T> g, T rate)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.Numerics;
 using NativeRnn.Kernels;
@@ -53,6 +54,7 @@ public static class GradientClipping
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <returns>The norm before clipping and what happened.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is not positive and finite.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ClipResult ClipByGlobalNorm<T>(Span<T> gradients, double maxNorm)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -93,6 +95,7 @@ public static class GradientClipping
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <returns>The largest magnitude before clipping and what happened.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is not positive and finite.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ClipResult ClipByValue<T>(Span<T> gradients, double limit)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.Numerics;
 using NativeRnn.Kernels;
@@ -92,6 +93,7 @@ public static class Losses
     /// <returns>The mean loss in nats.</returns>
     /// <exception cref="ArgumentException">The shapes disagree, no position counts, or a counted logit is not finite.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A counted target is not a class.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SoftmaxCrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, Span<T> gradient, int stepCount, LossSteps steps, ReadOnlySpan<bool> mask = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -163,6 +165,7 @@ public static class Losses
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <returns>The mean squared error, computed in double.</returns>
     /// <exception cref="ArgumentException">The shapes disagree, no position counts, a counted value is not finite, or the gradient overflows <typeparamref name="T"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double MeanSquaredError<T>(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets, Span<T> gradient, int stepCount, LossSteps steps, int width, ReadOnlySpan<bool> mask = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -240,6 +243,7 @@ internal readonly ref struct LossPositions
 
     public bool Counts(int row) => _selection.Includes(row / _batch, _steps) && (_mask.IsEmpty || _mask[row]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Count()
     {
         int count = 0;
@@ -263,6 +267,7 @@ internal readonly ref struct LossPositions
 internal static class LossKernels
 {
     /// <summary>Σ over counted rows of softmax cross-entropy; gradient = scale·(softmax − onehot), 0 elsewhere; NaN if not finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double CrossEntropy<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> targets, Span<T> gradient, int classes, in LossPositions positions, T scale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -297,6 +302,7 @@ internal static class LossKernels
     }
 
     /// <summary>Σ over counted rows of (ŷ − y)² in double; gradient = scale·(ŷ − y), 0 elsewhere; NaN if not finite or the gradient overflows T.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SquaredError<T>(ReadOnlySpan<T> predictions, ReadOnlySpan<T> targets, Span<T> gradient, int width, in LossPositions positions, double scale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -195,8 +195,10 @@ namespace User.Models
         /// <param name="input"><c>x_t</c>, <see cref="InputSize"/> finite values.</param>
         /// <param name="output">Receives <c>y_t</c>, <see cref="OutputSize"/> values.</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong, the input is not finite or the state holds NaN or ∞; the state is unchanged.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => StepCore(state, input, output);
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void StepCore(global::System.Span<float> s, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             global::NativeRnn.Kernels.Guard.Length(input.Length, InputSize, nameof(input), "[InputSize]");
@@ -226,8 +228,10 @@ namespace User.Models
         /// <param name="inputs"><c>[steps, InputSize]</c>, finite.</param>
         /// <param name="outputs">Receives <c>[steps, OutputSize]</c>.</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong, an input is not finite or the state holds NaN or ∞; the state is unchanged.</exception>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Forward(ref State state, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => ForwardCore(state, inputs, outputs);
 
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void ForwardCore(global::System.Span<float> s, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int steps = inputs.Length / InputSize;
@@ -253,6 +257,7 @@ namespace User.Models
         }
 
         /// <summary>The streaming forward pass in chunks of <paramref name="chunk"/> steps, with its buffers carved from <paramref name="buffer"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void ForwardChunks(global::System.Span<float> s, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, global::System.Span<float> buffer, int chunk)
         {
             int steps = inputs.Length / InputSize;
@@ -338,6 +343,7 @@ namespace User.Models
         public void Forward(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => CheckedStreams(global::System.Runtime.InteropServices.MemoryMarshal.Cast<State, float>(states), inputs, outputs, oneStep: false);
 
         /// <summary>The checks of the many-stream passes, on the states as one span of whole states; then the pass.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void CheckedStreams(global::System.Span<float> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, bool oneStep)
         {
             if (states.IsEmpty || states.Length % StateSize != 0)
@@ -350,6 +356,12 @@ namespace User.Models
             global::NativeRnn.Kernels.Guard.Finite(inputs, nameof(inputs));
             global::NativeRnn.Kernels.Guard.Length(outputs.Length, (long)steps * batch * OutputSize, nameof(outputs), oneStep ? "[states.Length, OutputSize]" : "[steps, states.Length, OutputSize]");
             global::NativeRnn.Kernels.Guard.FiniteStates<float>(states, StateSize, nameof(states));
+            if (batch == 1)
+            {
+                // One stream: the single-stream kernels, tuned for batch 1.
+                if (oneStep) { StepCore(states, inputs, outputs); } else { ForwardCore(states, inputs, outputs); }
+                return;
+            }
             if (steps > 0)
             {
                 ManyStreams(states, batch, inputs, outputs, steps);
@@ -357,6 +369,7 @@ namespace User.Models
         }
 
         /// <summary>The many-stream pass over checked arguments: sizes its chunk to the number of streams, then finds its buffer.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void ManyStreams(global::System.Span<float> s, int batch, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int steps)
         {
             int chunk = global::System.Math.Clamp(131072 / (batch * 16), 1, steps);
@@ -382,6 +395,7 @@ namespace User.Models
         /// The many-stream pass in chunks of <paramref name="chunk"/> steps: the states are gathered into per-layer blocks
         /// <c>[batch, H]</c>, every layer runs its batched pass over the chunk, and the states are scattered back at the end.
         /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void StreamChunks(global::System.Span<float> s, int batch, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int steps, global::System.Span<float> buffer, int chunk)
         {
             global::System.ReadOnlySpan<float> p = ParameterBlock;
@@ -1782,6 +1796,7 @@ namespace User.Models
         //   weight_ih_l0 [8, 3] and weight_hh_l0 [8, 8] are stored transposed.
 
         /// <summary>Forward: x [rows, 3] → y [rows, 8] holding h_t (see <c>UnitWriter</c> for the shared signature).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0Forward(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, int ldx, global::System.Span<float> y, int ldy, global::System.ReadOnlySpan<float> h0, global::System.Span<float> hN, global::System.ReadOnlySpan<float> c0, global::System.Span<float> cN, global::System.Span<float> cache, global::System.Span<float> work, int steps, int batch)
         {
             int rows = steps * batch;
@@ -1808,6 +1823,7 @@ namespace User.Models
         }
 
         /// <summary>Backward of <see cref="Layer0Forward"/>: dy holds ∂L/∂h_t and becomes ∂L/∂z_t in place.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer0Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, global::System.Span<double> flow, int steps, int batch)
         {
             int rows = steps * batch;
@@ -1861,6 +1877,7 @@ namespace User.Models
         //   weight_ih_l1 [5, 8] and weight_hh_l1 [5, 5] are stored transposed.
 
         /// <summary>Forward: x [rows, 8] → y [rows, 5] holding h_t (see <c>UnitWriter</c> for the shared signature).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer1Forward(global::System.ReadOnlySpan<float> p, global::System.ReadOnlySpan<float> x, int ldx, global::System.Span<float> y, int ldy, global::System.ReadOnlySpan<float> h0, global::System.Span<float> hN, global::System.ReadOnlySpan<float> c0, global::System.Span<float> cN, global::System.Span<float> cache, global::System.Span<float> work, int steps, int batch)
         {
             int rows = steps * batch;
@@ -1887,6 +1904,7 @@ namespace User.Models
         }
 
         /// <summary>Backward of <see cref="Layer1Forward"/>: dy holds ∂L/∂h_t and becomes ∂L/∂z_t in place.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private static void Layer1Backward(global::System.ReadOnlySpan<float> p, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, int ldx, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, int ldy, global::System.ReadOnlySpan<float> h0, global::System.ReadOnlySpan<float> dhN, global::System.Span<float> dh0, global::System.ReadOnlySpan<float> c0, global::System.ReadOnlySpan<float> dcN, global::System.Span<float> dc0, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dx, int lddx, global::System.Span<float> dz, global::System.Span<float> dz2, global::System.Span<float> work, global::System.Span<float> scratch, global::System.Span<double> flow, int steps, int batch)
         {
             int rows = steps * batch;

@@ -62,7 +62,7 @@ internal static class UpdateDriver
     }
 
     /// <summary>The elements from <paramref name="start"/> that whole vectors of this width cover; returns where it stopped.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int Width<TRule, T, TPass, TOps, TVector>(in TRule rule, ref T p, ref T g, ref T s0, ref T s1, ref T s2, int start, int length, ref T finite)
         where TRule : struct, IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
