@@ -87,6 +87,16 @@ nrnn_status nrnn_step_token(const nrnn_model *model, float *state, size_t state_
 nrnn_status nrnn_sequence_tokens(const nrnn_model *model, float *state, size_t state_length,
                                  const int32_t *tokens, size_t steps, float *outputs, size_t outputs_length);
 
+/* Many streams advanced together, each weight read once per step for all of them. states: [streams][state_size],
+   advanced in place; inputs time-major [steps][streams][input_size]; outputs [steps][streams][output_size]; the
+   lengths in floats. On a failure no state has changed. */
+nrnn_status nrnn_streams(const nrnn_model *model, float *states, size_t streams,
+                         const float *inputs, size_t inputs_length, float *outputs, size_t outputs_length);
+
+/* Many streams of a token model: tokens [steps][streams], outputs [steps][streams][output_size]. */
+nrnn_status nrnn_streams_tokens(const nrnn_model *model, float *states, size_t streams,
+                                const int32_t *tokens, size_t tokens_length, float *outputs, size_t outputs_length);
+
 /* The calling thread's last failure message ("" if none); valid until that thread's next failure. */
 const char *nrnn_last_error(void);
 

@@ -273,6 +273,95 @@ public static unsafe class Exports
     public static int RunTokenSequence(IntPtr model, float* state, nuint stateLength, int* tokens, nuint steps, float* outputs, nuint outputsLength)
         => TokenSequence(model, state, stateLength, tokens, steps, outputs, outputsLength);
 
+    /// <summary>
+    /// Many streams of real-valued inputs advanced together, each weight read once per step for all of them:
+    /// the states of <paramref name="streams"/> streams end to end, inputs and outputs time-major.
+    /// </summary>
+    /// <param name="model">The handle.</param>
+    /// <param name="states"><c>[streams, state size]</c>, advanced in place.</param>
+    /// <param name="streams">How many streams (one or more).</param>
+    /// <param name="inputs"><c>[steps, streams, input size]</c>.</param>
+    /// <param name="inputsLength">steps × streams × input size.</param>
+    /// <param name="outputs">Receives <c>[steps, streams, output size]</c>.</param>
+    /// <param name="outputsLength">steps × streams × output size.</param>
+    /// <returns>A status; on a failure no state has changed.</returns>
+    [UnmanagedCallersOnly(EntryPoint = "nrnn_streams")]
+    public static int Streams(IntPtr model, float* states, nuint streams, float* inputs, nuint inputsLength, float* outputs, nuint outputsLength)
+    {
+        try
+        {
+            if (!TryStates(model, states, streams, out IRecurrentModel<float>? m, out Span<float> s, out int status))
+            {
+                return status;
+            }
+
+            if (m is not IStreamingModel<float> streaming)
+            {
+                return Fail(WrongModelKind, "The model takes token ids: call nrnn_streams_tokens.");
+            }
+
+            if (inputs == null || outputs == null)
+            {
+                return Fail(InvalidArgument, inputs == null ? "inputs is null." : "outputs is null.");
+            }
+
+            if (inputsLength > int.MaxValue || outputsLength > int.MaxValue)
+            {
+                return Fail(InvalidArgument, "The inputs or outputs are longer than 2^31 - 1 floats.");
+            }
+
+            streaming.ForwardStreams(s, new ReadOnlySpan<float>(inputs, (int)inputsLength), new Span<float>(outputs, (int)outputsLength));
+            return Ok;
+        }
+        catch (Exception error)
+        {
+            return Fail(error);
+        }
+    }
+
+    /// <summary>Many streams of a token model advanced together: tokens <c>[steps, streams]</c>, outputs <c>[steps, streams, output size]</c>.</summary>
+    /// <param name="model">The handle.</param>
+    /// <param name="states"><c>[streams, state size]</c>, advanced in place.</param>
+    /// <param name="streams">How many streams (one or more).</param>
+    /// <param name="tokens"><c>[steps, streams]</c> token ids.</param>
+    /// <param name="tokensLength">steps × streams.</param>
+    /// <param name="outputs">Receives <c>[steps, streams, output size]</c>.</param>
+    /// <param name="outputsLength">steps × streams × output size.</param>
+    /// <returns>A status; on a failure no state has changed.</returns>
+    [UnmanagedCallersOnly(EntryPoint = "nrnn_streams_tokens")]
+    public static int StreamsTokens(IntPtr model, float* states, nuint streams, int* tokens, nuint tokensLength, float* outputs, nuint outputsLength)
+    {
+        try
+        {
+            if (!TryStates(model, states, streams, out IRecurrentModel<float>? m, out Span<float> s, out int status))
+            {
+                return status;
+            }
+
+            if (m is not ITokenStreamingModel<float> streaming)
+            {
+                return Fail(WrongModelKind, "The model takes real-valued inputs: call nrnn_streams.");
+            }
+
+            if (tokens == null || outputs == null)
+            {
+                return Fail(InvalidArgument, tokens == null ? "tokens is null." : "outputs is null.");
+            }
+
+            if (tokensLength > int.MaxValue || outputsLength > int.MaxValue)
+            {
+                return Fail(InvalidArgument, "The tokens or outputs are longer than 2^31 - 1 elements.");
+            }
+
+            streaming.ForwardStreams(s, new ReadOnlySpan<int>(tokens, (int)tokensLength), new Span<float>(outputs, (int)outputsLength));
+            return Ok;
+        }
+        catch (Exception error)
+        {
+            return Fail(error);
+        }
+    }
+
     /// <summary>The message of the last failure on the calling thread (empty if none), valid until the thread's next failure.</summary>
     /// <returns>A NUL-terminated UTF-8 string.</returns>
     [UnmanagedCallersOnly(EntryPoint = "nrnn_last_error")]
@@ -430,6 +519,27 @@ public static unsafe class Exports
         }
 
         span = new Span<float>(state, size);
+        status = Ok;
+        return true;
+    }
+
+    private static bool TryStates(IntPtr handle, float* states, nuint streams, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IRecurrentModel<float>? model, out Span<float> span, out int status)
+    {
+        span = default;
+        if (!TryGet(handle, out model))
+        {
+            status = Fail(InvalidArgument, "model is null.");
+            return false;
+        }
+
+        int size = StateSize(model);
+        if (states == null || streams == 0 || streams > (nuint)(int.MaxValue / Math.Max(size, 1)))
+        {
+            status = Fail(InvalidArgument, states == null ? "states is null." : $"streams is {streams}; it must be from 1 to {int.MaxValue / Math.Max(size, 1)}.");
+            return false;
+        }
+
+        span = new Span<float>(states, (int)streams * size);
         status = Ok;
         return true;
     }

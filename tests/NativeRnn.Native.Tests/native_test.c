@@ -164,6 +164,42 @@ static void check_fixture(const char *dir, const char *model_name, const char *f
         double e = worst_error(expected, state, (size_t)info.state_size);
         worst = e > worst ? e : worst;
     }
+    /* All streams in one call: the fixture's batch is time-major [steps][batch][features], as nrnn_streams takes it. */
+    float *states = calloc((size_t)(batch * info.state_size), sizeof(float));
+    float *ys = malloc(sizeof(float) * (size_t)(steps * batch * hidden));
+    for (int b = 0; b < batch; b++) {
+        for (int k = 0; k < layers; k++) {
+            int at = b * info.state_size + k * hidden * (lstm ? 2 : 1);
+            memcpy(states + at, h0.data + (k * batch + b) * hidden, sizeof(float) * (size_t)hidden);
+            if (lstm) memcpy(states + at + hidden, c0.data + (k * batch + b) * hidden, sizeof(float) * (size_t)hidden);
+        }
+    }
+    status = nrnn_streams(model, states, (size_t)batch, input.data, (size_t)(steps * batch * features), ys, (size_t)(steps * batch * hidden));
+    CHECK(status == NRNN_OK, "nrnn_streams: %d %s", status, nrnn_last_error());
+    double worst_streams = worst_error(output.data, ys, (size_t)(steps * batch * hidden));
+    for (int b = 0; b < batch; b++) {
+        for (int k = 0; k < layers; k++) {
+            int at = b * info.state_size + k * hidden * (lstm ? 2 : 1);
+            double e = worst_error(h_n.data + (k * batch + b) * hidden, states + at, (size_t)hidden);
+            worst_streams = e > worst_streams ? e : worst_streams;
+            if (lstm) {
+                e = worst_error(c_n.data + (k * batch + b) * hidden, states + at + hidden, (size_t)hidden);
+                worst_streams = e > worst_streams ? e : worst_streams;
+            }
+        }
+    }
+    /* A wrong length is refused and changes no state. */
+    float *kept = malloc(sizeof(float) * (size_t)(batch * info.state_size));
+    memcpy(kept, states, sizeof(float) * (size_t)(batch * info.state_size));
+    status = nrnn_streams(model, states, (size_t)batch, input.data, (size_t)(steps * batch * features) - 1, ys, (size_t)(steps * batch * hidden));
+    CHECK(status == NRNN_INVALID_ARGUMENT && memcmp(kept, states, sizeof(float) * (size_t)(batch * info.state_size)) == 0,
+          "nrnn_streams with a wrong length: status %d, or a state changed", status);
+    free(kept);
+    printf("%-20s %-20s %d streams in one call: worst |error| %.2e\n", model_name, fixture, batch, worst_streams);
+    worst = worst_streams > worst ? worst_streams : worst;
+    free(states);
+    free(ys);
+
     const double tolerance = 1e-5; /* the test suite's bound for float against PyTorch */
     printf("%-20s %-20s worst |error| %.2e  %s\n", model_name, fixture, worst, worst <= tolerance ? "ok" : "FAILED");
     CHECK(worst <= tolerance, "%s against %s: worst error %.3e", model_name, fixture, worst);
@@ -284,6 +320,45 @@ static int generate(const char *path, const char *prompt, int count) {
     return 0;
 }
 
+/* Token streams in one call equal each stream run alone, on the text model (seeded weights). */
+static void check_token_streams(void) {
+    nrnn_model *model = NULL;
+    CHECK(nrnn_create("text-lstm-small", 7, &model) == NRNN_OK, "create: %s", nrnn_last_error());
+    if (!model) return;
+    nrnn_info info;
+    nrnn_get_info(model, &info);
+    enum { STREAMS = 3, STEPS = 4 };
+    const int32_t tokens[STEPS][STREAMS] = {{72, 101, 0}, {105, 255, 32}, {33, 10, 65}, {7, 200, 66}};
+    size_t out = (size_t)info.output_size, size = (size_t)info.state_size;
+    float *states = calloc(STREAMS * size, sizeof(float)), *alone = calloc(size, sizeof(float));
+    float *together = malloc(sizeof(float) * STEPS * STREAMS * out), *single = malloc(sizeof(float) * STEPS * out);
+    nrnn_status status = nrnn_streams_tokens(model, states, STREAMS, &tokens[0][0], STEPS * STREAMS, together, STEPS * STREAMS * out);
+    CHECK(status == NRNN_OK, "nrnn_streams_tokens: %d %s", status, nrnn_last_error());
+    double worst = 0;
+    for (int b = 0; b < STREAMS; b++) {
+        int32_t own[STEPS];
+        for (int t = 0; t < STEPS; t++) own[t] = tokens[t][b];
+        nrnn_reset_state(model, alone, size);
+        CHECK(nrnn_sequence_tokens(model, alone, size, own, STEPS, single, STEPS * out) == NRNN_OK, "sequence: %s", nrnn_last_error());
+        for (int t = 0; t < STEPS; t++) {
+            double e = worst_error(single + t * out, together + ((size_t)t * STREAMS + b) * out, out);
+            worst = e > worst ? e : worst;
+        }
+        double e = worst_error(alone, states + b * size, size);
+        worst = e > worst ? e : worst;
+    }
+    printf("text-lstm-small      %d token streams in one call against each alone: worst |error| %.2e\n", STREAMS, worst);
+    CHECK(worst <= 1e-5, "token streams differ from single streams: %.3e", worst);
+    const int32_t bad[STREAMS] = {1, 256, 2};
+    status = nrnn_streams_tokens(model, states, STREAMS, bad, STREAMS, together, STREAMS * out);
+    CHECK(status == NRNN_INVALID_ARGUMENT, "a token out of range: status %d", status);
+    free(states);
+    free(alone);
+    free(together);
+    free(single);
+    nrnn_free(model);
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "fixtures") == 0) {
         printf("libnativernn %s, %d models:", nrnn_version(), nrnn_model_count());
@@ -295,6 +370,7 @@ int main(int argc, char **argv) {
         check_fixture(argv[2], "fixture-rnn-tanh", "rnn_tanh_b2_f32", 0);
         check_fixture(argv[2], "fixture-lstm-2layer", "lstm_2layer_b2_f32", 1);
         check_errors();
+        check_token_streams();
         printf(failures ? "%d check(s) FAILED\n" : "all checks passed\n", failures);
         return failures ? 1 : 0;
     }
