@@ -154,7 +154,7 @@ public static class Guard
     private static void ThrowLength(int actual, long expected, string name, string shape)
         => throw new ArgumentException($"'{name}' must have {expected} elements ({shape}) but has {actual}.", name);
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowNonFiniteAccumulator<T>(ReadOnlySpan<T> values, string name)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -168,7 +168,7 @@ public static class Guard
         throw new ArgumentException($"'{name}' already holds {found}; the backward pass adds into it, so it must be finite (zero it before the first pass). Nothing was added.", name);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowNonFiniteState<T>(ReadOnlySpan<T> states, int stateSize, string name)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -183,7 +183,7 @@ public static class Guard
         throw new ArgumentException($"'{name}' has a non-finite value.", name);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowNonFinite<T>(ReadOnlySpan<T> values, string name)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
