@@ -24,6 +24,13 @@ public static class Gemm
     private const int RowBlock = 64;
 
     /// <summary>
+    /// Depth of the inner dimension per pass. B's slice for one 64-column panel is then 16 KiB of float, half of
+    /// the smallest L1d of the class (32 KiB), so each row group reads it from L1 rather than B from L2 or L3.
+    /// Measured on a Zen 3 (512 KiB L2): 64 beat 32 and 128, and no slicing was 1.3–1.6× slower at hidden 256.
+    /// </summary>
+    private const int DepthBlock = 64;
+
+    /// <summary>
     /// <c>C[m×n] += A[m×k] · B[k×n]</c>.
     /// </summary>
     /// <param name="m">Rows of <paramref name="a"/> and <paramref name="c"/>.</param>
@@ -204,6 +211,19 @@ public static class Gemm
     /// <c>C += A·B</c> with <c>A(i, p) = a[i·rowStrideA + p·columnStrideA]</c>; sizes already checked.
     /// </summary>
     private static void Run<T>(int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        // Slices of the inner dimension, so that every row group reads B's slice from cache instead of the whole
+        // of B from memory (the weight gradients sum over thousands of rows).
+        for (int p = 0; p < k; p += DepthBlock)
+        {
+            int depth = Math.Min(DepthBlock, k - p);
+            RunSlice(m, n, depth, ref Unsafe.Add(ref a, p * columnStrideA), rowStrideA, columnStrideA, ref Unsafe.Add(ref b, p * ldb), ldb, ref c, ldc);
+        }
+    }
+
+    /// <summary><see cref="Run"/> over one slice of the inner dimension.</summary>
+    private static void RunSlice<T>(int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int j = 0;

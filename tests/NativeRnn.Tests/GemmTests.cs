@@ -1,0 +1,103 @@
+using System;
+using FsCheck;
+using FsCheck.Fluent;
+using NativeRnn.Kernels;
+using Xunit;
+
+namespace NativeRnn.Tests;
+
+/// <summary>
+/// The matrix products against a plain triple loop in double, over sizes that cross every register block, the
+/// 64-row blocks and the slices of the inner dimension, with padded leading dimensions and partial panel ranges.
+/// </summary>
+public class GemmTests
+{
+    private static Gen<(int M, int N, int K, int Seed)> Sizes()
+        => from m in Gen.Choose(1, 80)
+           from n in Gen.Choose(1, 150)
+           from k in Gen.Choose(1, 300)
+           from seed in Gen.Choose(0, int.MaxValue)
+           select (m, n, k, seed);
+
+    private static float[] Random(int length, Random random)
+    {
+        float[] x = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            x[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return x;
+    }
+
+    /// <summary>Asserts |c − (c₀ + Σ a·b)| within float rounding of the terms' magnitudes, element by element.</summary>
+    private static void Check(int m, int n, int k, Func<int, int, float> c0, Func<int, int, float> c, Func<int, int, float> a, Func<int, int, float> b)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = c0(i, j), magnitude = Math.Abs(c0(i, j));
+                for (int p = 0; p < k; p++)
+                {
+                    sum += (double)a(i, p) * b(p, j);
+                    magnitude += Math.Abs((double)a(i, p) * b(p, j));
+                }
+
+                double error = Math.Abs(c(i, j) - sum);
+                Assert.True(error <= 2e-7 * (k + 2) * magnitude + 1e-30, $"C[{i}, {j}] of {m}×{n}×{k}: {c(i, j)} against {sum}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Row_major_products_match_the_plain_loop()
+    {
+        Prop.ForAll(Sizes().ToArbitrary(), size =>
+        {
+            (int m, int n, int k) = (size.M, size.N, size.K);
+            var random = new Random(size.Seed);
+            int lda = k + (size.Seed % 3), ldb = n + (size.Seed % 5), ldc = n + (size.Seed % 2);
+            float[] a = Random(m * lda, random), b = Random(k * ldb, random), c = Random(m * ldc, random), start = (float[])c.Clone();
+            Gemm.MultiplyAdd<float>(m, n, k, a, lda, b, ldb, c, ldc);
+            Check(m, n, k, (i, j) => start[(i * ldc) + j], (i, j) => c[(i * ldc) + j], (i, p) => a[(i * lda) + p], (p, j) => b[(p * ldb) + j]);
+
+            // Aᵀ·B with A stored [k×m].
+            float[] at = Random(k * (m + 1), random), ct = (float[])start.Clone();
+            Gemm.MultiplyAddTransposedA<float>(m, n, k, at, m + 1, b, ldb, ct, ldc);
+            Check(m, n, k, (i, j) => start[(i * ldc) + j], (i, j) => ct[(i * ldc) + j], (i, p) => at[(p * (m + 1)) + i], (p, j) => b[(p * ldb) + j]);
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void Panel_products_match_the_plain_loop_over_any_column_range()
+    {
+        Prop.ForAll(Sizes().ToArbitrary(), size =>
+        {
+            (int m, int columns, int k) = (size.M, size.N, size.K);
+            var random = new Random(size.Seed);
+            int panelWidth = Panels.Width<float>(), first = size.Seed % columns, count = 1 + (size.Seed / 7 % (columns - first));
+
+            // C[m, count] += A[m×k] · B[:, first..first+count) with B panel-major [k, columns].
+            float[] a = Random(m * k, random), b = Random(k * columns, random), c = Random(m * count, random), start = (float[])c.Clone();
+            Gemm.MultiplyAddPanels<float>(m, k, a, k, b, columns, panelWidth, first, count, c, count);
+            Check(m, count, k, (i, j) => start[(i * count) + j], (i, j) => c[(i * count) + j], (i, p) => a[(i * k) + p], (p, j) => b[Panels.Index(p, first + j, k, columns, panelWidth)]);
+
+            // C[:, first..first+count) += Aᵀ · B with C panel-major [m, columns] and A stored [k×m].
+            float[] at = Random(k * m, random), bt = Random(k * count, random), cp = Random(m * columns, random), startP = (float[])cp.Clone();
+            Gemm.MultiplyAddTransposedAPanels<float>(m, k, at, m, bt, count, cp, columns, panelWidth, first, count);
+            Check(m, count, k, (i, j) => startP[Panels.Index(i, first + j, m, columns, panelWidth)], (i, j) => cp[Panels.Index(i, first + j, m, columns, panelWidth)], (i, p) => at[(p * m) + i], (p, j) => bt[(p * count) + j]);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < columns; j++)
+                {
+                    if (j < first || j >= first + count)
+                    {
+                        int index = Panels.Index(i, j, m, columns, panelWidth);
+                        Assert.Equal(startP[index], cp[index]); // columns outside the range are untouched
+                    }
+                }
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+}
