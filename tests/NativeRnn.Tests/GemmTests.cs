@@ -2,6 +2,7 @@ using System;
 using FsCheck;
 using FsCheck.Fluent;
 using NativeRnn.Kernels;
+using NativeRnn.Tests.Helpers;
 using Xunit;
 
 namespace NativeRnn.Tests;
@@ -19,16 +20,9 @@ public class GemmTests
            from seed in Gen.Choose(0, int.MaxValue)
            select (m, n, k, seed);
 
-    private static float[] Random(int length, Random random)
-    {
-        float[] x = new float[length];
-        for (int i = 0; i < length; i++)
-        {
-            x[i] = (float)((random.NextDouble() * 2) - 1);
-        }
-
-        return x;
-    }
+    /// <summary>Values uniform in [−1, 1], from the test's seed and one stream per matrix.</summary>
+    private static float[] Random(int length, int seed, ulong stream)
+        => ModelTools.Convert<float>(ModelTools.Uniform((ulong)seed, stream, length));
 
     /// <summary>Asserts |c − (c₀ + Σ a·b)| within float rounding of the terms' magnitudes, element by element.</summary>
     private static void Check(int m, int n, int k, Func<int, int, float> c0, Func<int, int, float> c, Func<int, int, float> a, Func<int, int, float> b)
@@ -56,14 +50,13 @@ public class GemmTests
         Prop.ForAll(Sizes().ToArbitrary(), size =>
         {
             (int m, int n, int k) = (size.M, size.N, size.K);
-            var random = new Random(size.Seed);
             int lda = k + (size.Seed % 3), ldb = n + (size.Seed % 5), ldc = n + (size.Seed % 2);
-            float[] a = Random(m * lda, random), b = Random(k * ldb, random), c = Random(m * ldc, random), start = (float[])c.Clone();
+            float[] a = Random(m * lda, size.Seed, 1), b = Random(k * ldb, size.Seed, 2), c = Random(m * ldc, size.Seed, 3), start = (float[])c.Clone();
             Gemm.MultiplyAdd<float>(m, n, k, a, lda, b, ldb, c, ldc);
             Check(m, n, k, (i, j) => start[(i * ldc) + j], (i, j) => c[(i * ldc) + j], (i, p) => a[(i * lda) + p], (p, j) => b[(p * ldb) + j]);
 
             // Aᵀ·B with A stored [k×m].
-            float[] at = Random(k * (m + 1), random), ct = (float[])start.Clone();
+            float[] at = Random(k * (m + 1), size.Seed, 4), ct = (float[])start.Clone();
             Gemm.MultiplyAddTransposedA<float>(m, n, k, at, m + 1, b, ldb, ct, ldc);
             Check(m, n, k, (i, j) => start[(i * ldc) + j], (i, j) => ct[(i * ldc) + j], (i, p) => at[(p * (m + 1)) + i], (p, j) => b[(p * ldb) + j]);
         }).QuickCheckThrowOnFailure();
@@ -75,16 +68,15 @@ public class GemmTests
         Prop.ForAll(Sizes().ToArbitrary(), size =>
         {
             (int m, int columns, int k) = (size.M, size.N, size.K);
-            var random = new Random(size.Seed);
             int panelWidth = Panels.Width<float>(), first = size.Seed % columns, count = 1 + (size.Seed / 7 % (columns - first));
 
             // C[m, count] += A[m×k] · B[:, first..first+count) with B panel-major [k, columns].
-            float[] a = Random(m * k, random), b = Random(k * columns, random), c = Random(m * count, random), start = (float[])c.Clone();
+            float[] a = Random(m * k, size.Seed, 5), b = Random(k * columns, size.Seed, 6), c = Random(m * count, size.Seed, 7), start = (float[])c.Clone();
             Gemm.MultiplyAddPanels<float>(m, k, a, k, b, columns, panelWidth, first, count, c, count);
             Check(m, count, k, (i, j) => start[(i * count) + j], (i, j) => c[(i * count) + j], (i, p) => a[(i * k) + p], (p, j) => b[Panels.Index(p, first + j, k, columns, panelWidth)]);
 
             // C[:, first..first+count) += Aᵀ · B with C panel-major [m, columns] and A stored [k×m].
-            float[] at = Random(k * m, random), bt = Random(k * count, random), cp = Random(m * columns, random), startP = (float[])cp.Clone();
+            float[] at = Random(k * m, size.Seed, 8), bt = Random(k * count, size.Seed, 9), cp = Random(m * columns, size.Seed, 10), startP = (float[])cp.Clone();
             Gemm.MultiplyAddTransposedAPanels<float>(m, k, at, m, bt, count, cp, columns, panelWidth, first, count);
             Check(m, count, k, (i, j) => startP[Panels.Index(i, first + j, m, columns, panelWidth)], (i, j) => cp[Panels.Index(i, first + j, m, columns, panelWidth)], (i, p) => at[(p * m) + i], (p, j) => bt[(p * count) + j]);
             for (int i = 0; i < m; i++)
