@@ -18,7 +18,9 @@ public static class Work
         string key = benchmark.Descriptor.WorkloadMethod.Name;
         if (benchmark.HasParameters)
         {
-            key += "(" + benchmark.Parameters.PrintInfo + ")";
+            // From the raw values, as the benchmarks register them ("Cell=Lstm, Hidden=64"): PrintInfo is display text,
+            // which missed the key for string parameters (TrainingStep showed no GFLOP/s).
+            key += "(" + string.Join(", ", benchmark.Parameters.Items.Select(item => $"{item.Name}={item.Value}")) + ")";
         }
 
         return Flops.TryGetValue(key, out flops) || Flops.TryGetValue(benchmark.Descriptor.WorkloadMethod.Name, out flops);

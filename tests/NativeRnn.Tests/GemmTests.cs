@@ -50,7 +50,8 @@ public class GemmTests
         Prop.ForAll(Sizes().ToArbitrary(), size =>
         {
             (int m, int n, int k) = (size.M, size.N, size.K);
-            int lda = k + (size.Seed % 3), ldb = n + (size.Seed % 5), ldc = n + (size.Seed % 2);
+            // Half the cases give B a row stride of at least 2 KiB, where its slices are copied before use.
+            int lda = k + (size.Seed % 3), ldb = n + (size.Seed % 5) + (size.Seed / 3 % 2 * 512), ldc = n + (size.Seed % 2);
             float[] a = Random(m * lda, size.Seed, 1), b = Random(k * ldb, size.Seed, 2), c = Random(m * ldc, size.Seed, 3), start = (float[])c.Clone();
             Gemm.MultiplyAdd<float>(m, n, k, a, lda, b, ldb, c, ldc);
             Check(m, n, k, (i, j) => start[(i * ldc) + j], (i, j) => c[(i * ldc) + j], (i, p) => a[(i * lda) + p], (p, j) => b[(p * ldb) + j]);
@@ -76,9 +77,10 @@ public class GemmTests
             Check(m, count, k, (i, j) => start[(i * count) + j], (i, j) => c[(i * count) + j], (i, p) => a[(i * k) + p], (p, j) => b[Panels.Index(p, first + j, k, columns, panelWidth)]);
 
             // C[:, first..first+count) += Aᵀ · B with C panel-major [m, columns] and A stored [k×m].
-            float[] at = Random(k * m, size.Seed, 8), bt = Random(k * count, size.Seed, 9), cp = Random(m * columns, size.Seed, 10), startP = (float[])cp.Clone();
-            Gemm.MultiplyAddTransposedAPanels<float>(m, k, at, m, bt, count, cp, columns, panelWidth, first, count);
-            Check(m, count, k, (i, j) => startP[Panels.Index(i, first + j, m, columns, panelWidth)], (i, j) => cp[Panels.Index(i, first + j, m, columns, panelWidth)], (i, p) => at[(p * m) + i], (p, j) => bt[(p * count) + j]);
+            int ldbt = count + (size.Seed / 3 % 2 * 512);
+            float[] at = Random(k * m, size.Seed, 8), bt = Random(k * ldbt, size.Seed, 9), cp = Random(m * columns, size.Seed, 10), startP = (float[])cp.Clone();
+            Gemm.MultiplyAddTransposedAPanels<float>(m, k, at, m, bt, ldbt, cp, columns, panelWidth, first, count);
+            Check(m, count, k, (i, j) => startP[Panels.Index(i, first + j, m, columns, panelWidth)], (i, j) => cp[Panels.Index(i, first + j, m, columns, panelWidth)], (i, p) => at[(p * m) + i], (p, j) => bt[(p * ldbt) + j]);
             for (int i = 0; i < m; i++)
             {
                 for (int j = 0; j < columns; j++)

@@ -30,6 +30,21 @@ public static class Gemm
     /// </summary>
     private const int DepthBlock = 64;
 
+    /// <summary>Columns of B per packed block: with <see cref="DepthBlock"/>, 16 KiB of float.</summary>
+    private const int ColumnBlock = 64;
+
+    /// <summary>
+    /// Row stride of B, in bytes, from which its slice is copied before use. L1 set indices repeat every 4 KiB
+    /// (64 sets of 64 bytes on the x64 and ARM64 cores of the class), so 64 rows at a stride of 2 KiB land in two
+    /// groups of sets, 32 rows each, far more than an L1's 8–12 ways. Measured on a Zen 5 at hidden 256 (the
+    /// weight gradients' <c>dZ</c>, stride 4 KiB): 2.1× faster on the 256-bit path, 1.1× on the 512-bit one; at
+    /// a stride of 1 KiB the copy cost more than it saved.
+    /// </summary>
+    private const int PackStrideBytes = 2048;
+
+    /// <summary>Rows of A from which copying B's slice pays: each copied block is then read by at least five row groups.</summary>
+    private const int PackRows = 32;
+
     /// <summary>
     /// <c>C[m×n] += A[m×k] · B[k×n]</c>.
     /// </summary>
@@ -213,12 +228,79 @@ public static class Gemm
     private static void Run<T>(int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (m >= PackRows && ldb * Unsafe.SizeOf<T>() >= PackStrideBytes)
+        {
+            RunPacked(m, n, k, ref a, rowStrideA, columnStrideA, ref b, ldb, ref c, ldc);
+            return;
+        }
+
         // Slices of the inner dimension, so that every row group reads B's slice from cache instead of the whole
         // of B from memory (the weight gradients sum over thousands of rows).
         for (int p = 0; p < k; p += DepthBlock)
         {
             int depth = Math.Min(DepthBlock, k - p);
             RunSlice(m, n, depth, ref Unsafe.Add(ref a, p * columnStrideA), rowStrideA, columnStrideA, ref Unsafe.Add(ref b, p * ldb), ldb, ref c, ldc);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> with B's slice copied, block by block, into a contiguous buffer on the stack (see
+    /// <see cref="PackStrideBytes"/>): every row group then reads the block from L1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void RunPacked<T>(int m, int n, int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> buffer = stackalloc T[DepthBlock * ColumnBlock];
+        ref T packed = ref MemoryMarshal.GetReference(buffer);
+        for (int p = 0; p < k; p += DepthBlock)
+        {
+            int depth = Math.Min(DepthBlock, k - p);
+            ref T slice = ref Unsafe.Add(ref b, p * ldb);
+            for (int j = 0; j < n; j += ColumnBlock)
+            {
+                int columns = Math.Min(ColumnBlock, n - j);
+                for (int q = 0; q < depth; q++)
+                {
+                    Copy(ref Unsafe.Add(ref slice, (q * ldb) + j), ref Unsafe.Add(ref packed, q * columns), columns);
+                }
+
+                RunSlice(m, columns, depth, ref Unsafe.Add(ref a, p * columnStrideA), rowStrideA, columnStrideA, ref packed, columns, ref Unsafe.Add(ref c, j), ldc);
+            }
+        }
+    }
+
+    /// <summary>Copies <paramref name="count"/> contiguous elements (a few hundred bytes: inline vector moves, not a call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy<T>(ref T source, ref T destination, int count)
+        where T : unmanaged
+    {
+        ref byte from = ref Unsafe.As<T, byte>(ref source);
+        ref byte to = ref Unsafe.As<T, byte>(ref destination);
+        nint bytes = (nint)count * Unsafe.SizeOf<T>();
+        nint i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 64 <= bytes; i += 64)
+            {
+                Vector256<byte> v0 = Vector256.LoadUnsafe(ref from, (nuint)i);
+                Vector256<byte> v1 = Vector256.LoadUnsafe(ref from, (nuint)(i + 32));
+                v0.StoreUnsafe(ref to, (nuint)i);
+                v1.StoreUnsafe(ref to, (nuint)(i + 32));
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= bytes; i += 16)
+            {
+                Vector128.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+            }
+        }
+
+        for (; i < bytes; i++)
+        {
+            Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
         }
     }
 
