@@ -398,8 +398,28 @@ public static class Gemm
                 }
             }
 
-            // Remaining rows one at a time, with four vectors in flight to hide the FMA latency.
-            for (int i = fourRowEnd; i < rowEnd; i++)
+            // Two remaining rows together: eight chains share each load of B (the recurrent products have 32 rows,
+            // five groups of six and two left over).
+            int pairEnd = fourRowEnd + ((rowEnd - fourRowEnd) / 2 * 2);
+            for (int i = fourRowEnd; i < pairEnd; i += 2)
+            {
+                ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                int j = firstColumn;
+                for (; j + (4 * width) <= end; j += 4 * width)
+                {
+                    Block2x4<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                }
+
+                for (; j < end; j += width)
+                {
+                    Block1x1<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
+                    Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref ai, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j + ldc));
+                }
+            }
+
+            // The last row alone, with four vectors in flight to hide the FMA latency.
+            for (int i = pairEnd; i < rowEnd; i++)
             {
                 ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
                 ref T ci = ref Unsafe.Add(ref c, i * ldc);
@@ -562,6 +582,40 @@ public static class Gemm
         AddTo<TOps, TVector, T>(c1, ref Unsafe.Add(ref c, ldc));
         AddTo<TOps, TVector, T>(c2, ref Unsafe.Add(ref c, 2 * ldc));
         AddTo<TOps, TVector, T>(c3, ref Unsafe.Add(ref c, 3 * ldc));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block2x4<TOps, TVector, T>(int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        nint w = TOps.Count;
+        ref T a1 = ref Unsafe.Add(ref a, rowStrideA);
+        TVector c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVector c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        nint offsetA = 0;
+        for (int p = 0; p < k; p++)
+        {
+            TVector b0 = TOps.Load(ref b);
+            TVector b1 = TOps.Load(ref Unsafe.Add(ref b, w));
+            TVector b2 = TOps.Load(ref Unsafe.Add(ref b, 2 * w));
+            TVector b3 = TOps.Load(ref Unsafe.Add(ref b, 3 * w));
+            TVector x = TOps.Broadcast(Unsafe.Add(ref a, offsetA));
+            c00 = TOps.MultiplyAdd(x, b0, c00);
+            c01 = TOps.MultiplyAdd(x, b1, c01);
+            c02 = TOps.MultiplyAdd(x, b2, c02);
+            c03 = TOps.MultiplyAdd(x, b3, c03);
+            x = TOps.Broadcast(Unsafe.Add(ref a1, offsetA));
+            c10 = TOps.MultiplyAdd(x, b0, c10);
+            c11 = TOps.MultiplyAdd(x, b1, c11);
+            c12 = TOps.MultiplyAdd(x, b2, c12);
+            c13 = TOps.MultiplyAdd(x, b3, c13);
+            offsetA += columnStrideA;
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        AddRow4<TOps, TVector, T>(ref c, w, c00, c01, c02, c03);
+        AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, ldc), w, c10, c11, c12, c13);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
