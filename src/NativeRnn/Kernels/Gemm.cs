@@ -35,10 +35,10 @@ public static class Gemm
 
     /// <summary>
     /// Row stride of B, in bytes, from which its slice is copied before use. L1 set indices repeat every 4 KiB
-    /// on the x64 cores of the class (64 sets of 64 bytes), so 64 rows at a stride of 2 KiB land in two groups of
-    /// sets, 32 rows each, far more than an L1's 8–12 ways (ARM64 cores with fewer ways fare no better). Measured on a Zen 5 at hidden 256 (the
-    /// weight gradients' <c>dZ</c>, stride 4 KiB): 2.1× faster on the 256-bit path, 1.1× on the 512-bit one; at
-    /// a stride of 1 KiB the copy cost more than it saved.
+    /// on the x64 cores of the class (64 sets of 64 bytes), so 64 rows at a stride of 2 KiB land in two groups
+    /// of sets, 32 rows each, far more than an L1's 8–12 ways (ARM64 cores with fewer ways fare no better).
+    /// Measured on a Zen 5 at hidden 256 (the weight gradients' <c>dZ</c>, stride 4 KiB): 2.1× faster on the
+    /// 256-bit path, 1.1× on the 512-bit one; at a stride of 1 KiB the copy cost more than it saved.
     /// </summary>
     private const int PackStrideBytes = 2048;
 
