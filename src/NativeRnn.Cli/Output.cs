@@ -16,6 +16,24 @@ internal sealed class Output(IAnsiConsole console)
 
     public void Line(string text = "") => Console.WriteLine(text);
 
+    /// <summary>
+    /// Writes generated text as it is, except control characters other than line breaks and tabs, which become
+    /// U+FFFD: a byte model can draw any byte, and a NUL or an escape sequence must not reach the terminal or a log.
+    /// </summary>
+    public void Generated(ReadOnlySpan<char> text) => Console.Write(new Spectre.Console.Text(Printable(text)));
+
+    /// <summary><paramref name="text"/> with every control character but <c>\n</c>, <c>\r</c> and <c>\t</c> replaced by U+FFFD.</summary>
+    public static string Printable(ReadOnlySpan<char> text)
+    {
+        var printable = new System.Text.StringBuilder(text.Length);
+        foreach (char c in text)
+        {
+            printable.Append(char.IsControl(c) && c is not ('\n' or '\r' or '\t') ? '\uFFFD' : c);
+        }
+
+        return printable.ToString();
+    }
+
     public void Heading(string text) => Console.Write(new Rule($"[bold]{Markup.Escape(text)}[/]").LeftJustified());
 
     public void Write(Table table) => Console.Write(table);

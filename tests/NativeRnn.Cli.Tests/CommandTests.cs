@@ -73,6 +73,30 @@ public class CommandTests
     }
 
     [Fact]
+    public void Generated_text_keeps_line_breaks_and_tabs_and_replaces_other_control_characters()
+    {
+        Assert.Equal("a\uFFFDb\uFFFD[31m\r\n\tc é", NativeRnn.Cli.Output.Printable("a\0b\u001b[31m\r\n\tc é"));
+    }
+
+    [Fact]
+    public void A_byte_model_trained_on_control_characters_writes_none_of_them()
+    {
+        using var run = new ProgramRun();
+        File.WriteAllText(run.PathOf("control.txt"), string.Concat(Enumerable.Repeat("ab\0\u001b[31mcd\u0007 ", 400)));
+        string model = run.PathOf("control.safetensors");
+        (int code, string output) = ProgramRun.Run("text", "--file", run.PathOf("control.txt"), "--size", "small", "--steps", "30", "--batch", "8", "--chunk", "32", "--threads", "1",
+            "-o", model, "--chart", run.PathOf("loss.svg"), "--sample", "200");
+        Assert.True(code == 0, output);
+        (int generated, string text) = ProgramRun.Run("generate", "--model", model, "--prompt", "ab", "--length", "200", "--seed", "3");
+        Assert.True(generated == 0, text);
+        foreach (string written in new[] { output, text })
+        {
+            Assert.DoesNotContain(written, c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
+            Assert.Contains('\uFFFD', written); // the model did draw control characters, and they were replaced
+        }
+    }
+
+    [Fact]
     public void Text_trains_saves_a_model_that_generate_and_inspect_read_back()
     {
         using var run = new ProgramRun();

@@ -50,7 +50,7 @@ internal static class GenerateCommand
         string? scored = score ? Score(generator, promptIds) : null;
         generator.Reset();
         generator.Prime(promptIds);
-        output.Console.Write(new Spectre.Console.Text(prompt));
+        output.Generated(prompt);
 
         // Stream the text as it comes; bytes pass through a UTF-8 decoder, which holds a character's first bytes.
         Decoder decoder = Encoding.UTF8.GetDecoder();
@@ -72,7 +72,7 @@ internal static class GenerateCommand
 
             if (count > 0)
             {
-                output.Console.Write(new Spectre.Console.Text(characters[..count].ToString()));
+                output.Generated(characters[..count]);
             }
         }
 

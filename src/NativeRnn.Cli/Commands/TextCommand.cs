@@ -210,7 +210,7 @@ internal sealed class TextCommand
         int[] drawn = new int[s.Sample];
         generator.Generate(promptIds, drawn, new SamplingOptions(Temperature: 0.8, TopK: 20));
         _output.Heading("sample (temperature 0.8, top-20)");
-        _output.Console.Write(new Spectre.Console.Text(prompt + (s.Characters ? vocabulary!.Decode(drawn) : ByteVocabulary.Decode(drawn)) + Environment.NewLine));
+        _output.Generated(prompt + (s.Characters ? vocabulary!.Decode(drawn) : ByteVocabulary.Decode(drawn)) + Environment.NewLine);
         return 0;
     }
 
