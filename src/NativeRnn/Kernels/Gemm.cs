@@ -270,7 +270,11 @@ public static class Gemm
         }
     }
 
-    /// <summary>Copies <paramref name="count"/> contiguous elements (a few hundred bytes: inline vector moves, not a call).</summary>
+    /// <summary>
+    /// Copies <paramref name="count"/> contiguous elements (a few hundred bytes: inline vector moves, not a call).
+    /// <see cref="Rows.Copy"/> does the same with a memmove per row, which measured 3–14% slower in the copied
+    /// weight-gradient products on the 256-bit path.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy<T>(ref T source, ref T destination, int count)
         where T : unmanaged
