@@ -30,7 +30,11 @@ public static class Gemm
     /// </summary>
     private const int DepthBlock = 64;
 
-    /// <summary>Columns of B per packed block: with <see cref="DepthBlock"/>, 16 KiB of float.</summary>
+    /// <summary>
+    /// Columns of B per block: with <see cref="DepthBlock"/>, 16 KiB of float, which stays in L1 while every row group
+    /// of a row block reads it (and the size of the copied block where B's rows are far apart). A multiple of every
+    /// micro-kernel's width, so blocking the columns never changes which kernel computes an element.
+    /// </summary>
     private const int ColumnBlock = 64;
 
     /// <summary>
@@ -352,90 +356,97 @@ public static class Gemm
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rowEnd = Math.Min(m, i0 + RowBlock);
-            int rowStart = i0;
-            if (wide)
+
+            // Column blocks outside the row groups: each block of B's slice (DepthBlock × ColumnBlock) is read from
+            // L2 once per row block and then from L1 by every row group, rather than streamed whole by each group.
+            for (int jc = firstColumn; jc < end; jc += ColumnBlock)
             {
-                int sixRowEnd = i0 + ((rowEnd - i0) / 6 * 6);
-                for (int i = i0; i < sixRowEnd; i += 6)
+                int je = Math.Min(end, jc + ColumnBlock);
+                int rowStart = i0;
+                if (wide)
+                {
+                    int sixRowEnd = i0 + ((rowEnd - i0) / 6 * 6);
+                    for (int i = i0; i < sixRowEnd; i += 6)
+                    {
+                        ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                        ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                        int j = jc;
+                        for (; j + (4 * width) <= je; j += 4 * width)
+                        {
+                            Block6x4<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                        }
+
+                        if (j < je)
+                        {
+                            // The last columns of these six rows: four rows and two single rows.
+                            ref T a4 = ref Unsafe.Add(ref ai, 4 * rowStrideA);
+                            ref T c4 = ref Unsafe.Add(ref ci, 4 * ldc);
+                            for (int jj = j; jj < je; jj += width)
+                            {
+                                Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref ci, jj), ldc);
+                                Block1x1<TOps, TVector, T>(k, ref a4, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj));
+                                Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref a4, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj + ldc));
+                            }
+                        }
+                    }
+
+                    rowStart = sixRowEnd;
+                }
+
+                int fourRowEnd = rowStart + ((rowEnd - rowStart) / 4 * 4);
+
+                // Four rows at a time: 4×2 and 4×1 vector blocks.
+                for (int i = rowStart; i < fourRowEnd; i += 4)
                 {
                     ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
                     ref T ci = ref Unsafe.Add(ref c, i * ldc);
-                    int j = firstColumn;
-                    for (; j + (4 * width) <= end; j += 4 * width)
+                    int j = jc;
+                    for (; j + (2 * width) <= je; j += 2 * width)
                     {
-                        Block6x4<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                        Block4x2<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
                     }
 
-                    if (j < end)
+                    for (; j < je; j += width)
                     {
-                        // The last columns of these six rows: four rows and two single rows.
-                        ref T a4 = ref Unsafe.Add(ref ai, 4 * rowStrideA);
-                        ref T c4 = ref Unsafe.Add(ref ci, 4 * ldc);
-                        for (int jj = j; jj < end; jj += width)
-                        {
-                            Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref ci, jj), ldc);
-                            Block1x1<TOps, TVector, T>(k, ref a4, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj));
-                            Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref a4, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj + ldc));
-                        }
+                        Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
                     }
                 }
 
-                rowStart = sixRowEnd;
-            }
-
-            int fourRowEnd = rowStart + ((rowEnd - rowStart) / 4 * 4);
-
-            // Four rows at a time: 4×2 and 4×1 vector blocks.
-            for (int i = rowStart; i < fourRowEnd; i += 4)
-            {
-                ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
-                ref T ci = ref Unsafe.Add(ref c, i * ldc);
-                int j = firstColumn;
-                for (; j + (2 * width) <= end; j += 2 * width)
+                // Two remaining rows together: eight chains share each load of B (the recurrent products have 32 rows,
+                // five groups of six and two left over).
+                int pairEnd = fourRowEnd + ((rowEnd - fourRowEnd) / 2 * 2);
+                for (int i = fourRowEnd; i < pairEnd; i += 2)
                 {
-                    Block4x2<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                    ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                    ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                    int j = jc;
+                    for (; j + (4 * width) <= je; j += 4 * width)
+                    {
+                        Block2x4<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
+                    }
+
+                    for (; j < je; j += width)
+                    {
+                        Block1x1<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
+                        Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref ai, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j + ldc));
+                    }
                 }
 
-                for (; j < end; j += width)
+                // The last row alone, with four vectors in flight to hide the FMA latency.
+                for (int i = pairEnd; i < rowEnd; i++)
                 {
-                    Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
-                }
-            }
+                    ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                    ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                    int j = jc;
+                    for (; j + (4 * width) <= je; j += 4 * width)
+                    {
+                        Block1x4<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
+                    }
 
-            // Two remaining rows together: eight chains share each load of B (the recurrent products have 32 rows,
-            // five groups of six and two left over).
-            int pairEnd = fourRowEnd + ((rowEnd - fourRowEnd) / 2 * 2);
-            for (int i = fourRowEnd; i < pairEnd; i += 2)
-            {
-                ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
-                ref T ci = ref Unsafe.Add(ref c, i * ldc);
-                int j = firstColumn;
-                for (; j + (4 * width) <= end; j += 4 * width)
-                {
-                    Block2x4<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
-                }
-
-                for (; j < end; j += width)
-                {
-                    Block1x1<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
-                    Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref ai, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j + ldc));
-                }
-            }
-
-            // The last row alone, with four vectors in flight to hide the FMA latency.
-            for (int i = pairEnd; i < rowEnd; i++)
-            {
-                ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
-                ref T ci = ref Unsafe.Add(ref c, i * ldc);
-                int j = firstColumn;
-                for (; j + (4 * width) <= end; j += 4 * width)
-                {
-                    Block1x4<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
-                }
-
-                for (; j < end; j += width)
-                {
-                    Block1x1<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
+                    for (; j < je; j += width)
+                    {
+                        Block1x1<TOps, TVector, T>(k, ref ai, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j));
+                    }
                 }
             }
         }
