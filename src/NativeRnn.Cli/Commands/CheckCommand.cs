@@ -54,6 +54,7 @@ internal static class CheckCommand
         output.Line($"nativernn {typeof(CheckCommand).Assembly.GetName().Version?.ToString(3)} on {RuntimeInformation.FrameworkDescription}, {compiled}, {RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}, {Environment.ProcessorCount} processor(s)");
         output.Line($"Vector path: {(bits == 0 ? "scalar (no SIMD)" : $"{bits}-bit")} · Vector512 {Yes(Vector512.IsHardwareAccelerated)}, Vector256 {Yes(Vector256.IsHardwareAccelerated)}, Vector128 {Yes(Vector128.IsHardwareAccelerated)}");
         output.Line($"Instruction sets: {InstructionSets()}");
+        output.Line($"Caches: {CacheGeometry.Current}");
         if (expect is int wanted && wanted != bits)
         {
             throw new InvalidOperationException($"The kernels run the {(bits == 0 ? "scalar" : $"{bits}-bit")} path, not the {wanted}-bit one asked for with --expect-vector.");

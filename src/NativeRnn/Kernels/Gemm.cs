@@ -24,9 +24,11 @@ public static class Gemm
     private const int RowBlock = 64;
 
     /// <summary>
-    /// Depth of the inner dimension per pass. B's slice for one 64-column panel is then 16 KiB of float, half of
+    /// Depth of the inner dimension per pass. B's slice for one 64-column block is then 16 KiB of float, half of
     /// the smallest L1d of the class (32 KiB), so each row group reads it from L1 rather than B from L2 or L3.
     /// Measured on a Zen 3 (512 KiB L2): 64 beat 32 and 128, and no slicing was 1.3–1.6× slower at hidden 256.
+    /// A constant, not read from the machine: the slices are summed into C one after another, so the depth is part of
+    /// the rounding, and a fixed depth keeps a training run bit for bit the same on every machine and vector width.
     /// </summary>
     private const int DepthBlock = 64;
 
@@ -38,13 +40,17 @@ public static class Gemm
     private const int ColumnBlock = 64;
 
     /// <summary>
-    /// Row stride of B, in bytes, from which its slice is copied before use. L1 set indices repeat every 4 KiB
-    /// on the x64 cores of the class (64 sets of 64 bytes), so 64 rows at a stride of 2 KiB land in two groups
-    /// of sets, 32 rows each, far more than an L1's 8–12 ways (ARM64 cores with fewer ways fare no better).
-    /// Measured on a Zen 5 at hidden 256 (the weight gradients' <c>dZ</c>, stride 4 KiB): 2.1× faster on the
-    /// 256-bit path, 1.1× on the 512-bit one; at a stride of 1 KiB the copy cost more than it saved.
+    /// Row stride of B, in bytes, from which its slice is copied before use: half the distance at which addresses
+    /// share an L1 set (<see cref="CacheGeometry.L1SetPeriodBytes"/>), where the 64 rows of a slice land in at most
+    /// two groups of sets, 32 rows each, far more than an L1's 8–12 ways. That period is 4 KiB on the x64 cores of the
+    /// class (so 2 KiB here), and larger on ARM64 cores with bigger, wider L1s. Measured on a Zen 5 at hidden 256 (the
+    /// weight gradients' <c>dZ</c>, stride 4 KiB): 2.1× faster on the 256-bit path, 1.1× on the 512-bit one; at a stride
+    /// of 1 KiB (a quarter of the period) the copy cost more than it saved. Copying never changes a result.
     /// </summary>
-    private const int PackStrideBytes = 2048;
+    private static readonly int PackStrideBytes = PackStrideFor(CacheGeometry.Current);
+
+    /// <summary>The copy threshold for a machine with the caches of <paramref name="caches"/> (see <see cref="PackStrideBytes"/>).</summary>
+    internal static int PackStrideFor(CacheGeometry caches) => Math.Max(1024, caches.L1SetPeriodBytes / 2);
 
     /// <summary>Rows of A from which copying B's slice pays: each copied block is then read by at least five row groups.</summary>
     private const int PackRows = 32;
