@@ -115,11 +115,12 @@ public sealed record CacheGeometry(int L1DataBytes, int L1Ways, int LineBytes, i
 
             long cacheWays = ((ebx >> 22) & 0x3FF) + 1L, partitions = ((ebx >> 12) & 0x3FF) + 1L, lineSize = (ebx & 0xFFF) + 1L, sets = (uint)ecx + 1L;
             long size = cacheWays * partitions * lineSize * sets;
-            if (level == 1 && type is 1 or 3)
+            bool holdsData = type is 1 or 3; // 1 data, 2 instruction, 3 unified
+            if (level == 1 && holdsData)
             {
                 (l1, ways, line) = (size, cacheWays, lineSize);
             }
-            else if (level == 2 && type is 2 or 3)
+            else if (level == 2 && holdsData)
             {
                 l2 = size;
             }
