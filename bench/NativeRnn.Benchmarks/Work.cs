@@ -10,7 +10,10 @@ public static class Work
 {
     private static readonly ConcurrentDictionary<string, double> Flops = new();
 
-    /// <summary>Registers <paramref name="flops"/> for the benchmark method <paramref name="method"/> (and parameters, if any).</summary>
+    /// <summary>
+    /// Registers <paramref name="flops"/> for the benchmark method <paramref name="method"/>, with its parameters if any in
+    /// name order: <c>Step(Cell=Lstm, Hidden=64)</c>.
+    /// </summary>
     public static void Register(string method, double flops) => Flops[method] = flops;
 
     public static bool TryGet(BenchmarkCase benchmark, out double flops)
@@ -20,7 +23,7 @@ public static class Work
         {
             // From the raw values, as the benchmarks register them ("Cell=Lstm, Hidden=64"): PrintInfo is display text,
             // which missed the key for string parameters (TrainingStep showed no GFLOP/s).
-            key += "(" + string.Join(", ", benchmark.Parameters.Items.Select(item => $"{item.Name}={item.Value}")) + ")";
+            key += "(" + string.Join(", ", benchmark.Parameters.Items.OrderBy(item => item.Name, StringComparer.Ordinal).Select(item => $"{item.Name}={item.Value}")) + ")";
         }
 
         return Flops.TryGetValue(key, out flops) || Flops.TryGetValue(benchmark.Descriptor.WorkloadMethod.Name, out flops);

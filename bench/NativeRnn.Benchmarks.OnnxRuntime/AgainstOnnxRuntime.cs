@@ -1,0 +1,123 @@
+using BenchmarkDotNet.Attributes;
+
+namespace NativeRnn.Benchmarks.OnnxRuntime;
+
+/// <summary>
+/// The same layer, weights and inputs in NativeRnn and in ONNX Runtime (one thread), one call each:
+/// <see cref="Sequence"/> runs 128 steps of one stream (the sequence workload, per step ÷ 128);
+/// <see cref="ManyStreams"/> advances B streams by one step and by 32 steps (per stream-step ÷ B, ÷ 32·B).
+/// Each setup first checks that both give the same outputs, so the two sides compute the same thing.
+/// </summary>
+public abstract class AgainstOnnxRuntime : IDisposable
+{
+    private IStreamingModel<float> _model = null!;
+    private OrtLayer _ort = null!;
+    private float[] _states = [], _inputs = [], _outputs = [];
+
+    /// <summary>The cell: "Lstm" or "Gru".</summary>
+    [Params("Lstm", "Gru")]
+    public string Cell { get; set; } = "Lstm";
+
+    protected abstract int Hidden { get; }
+
+    protected abstract int Streams { get; }
+
+    protected abstract int Steps { get; }
+
+    /// <summary>Builds both sides, checks they agree, and registers the FLOPs.</summary>
+    protected void SetUp(string method)
+    {
+        _model = Layers.Create(Cell, Hidden);
+        _ort = new OrtLayer(_model, Layers.OnnxCell(Cell), Steps, Streams, Hidden, Hidden);
+        _states = new float[Streams * _model.StateSize];
+        _inputs = _ort.Inputs;
+        _outputs = new float[_ort.Outputs.Length];
+        var random = new Initialization.DeterministicRandom(5, 6);
+        for (int i = 0; i < _inputs.Length; i++)
+        {
+            _inputs[i] = (float)random.NextUniform(-1, 1);
+        }
+
+        Layers.CheckAgreement(_model, _ort, Streams, Steps);
+        Array.Clear(_states);
+        _ort.ResetState();
+        double flops = Steps * Streams * Work.Step(Cell == "Lstm" ? 4 : 3, Hidden, Hidden);
+        Work.Register($"{method}({Parameters})", flops);
+    }
+
+    /// <summary>The benchmark's parameters in name order, as <see cref="Work.Register"/> wants them.</summary>
+    protected abstract string Parameters { get; }
+
+    protected void RunNativeRnn() => Layers.Run(_model, _states, _inputs, _outputs, Streams, Steps);
+
+    protected void RunOnnxRuntime() => _ort.Run();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _ort?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>128 steps of one stream in one call, for hidden (= input) 64, 128 and 256.</summary>
+[BenchmarkCategory("onnxruntime")]
+public class Sequence : AgainstOnnxRuntime
+{
+    /// <summary>Hidden size, and the input size.</summary>
+    [Params(64, 128, 256)]
+    public int Size { get; set; } = 64;
+
+    protected override int Hidden => Size;
+
+    protected override int Streams => 1;
+
+    protected override int Steps => 128;
+
+    protected override string Parameters => $"Cell={Cell}, Size={Size}";
+
+    [GlobalSetup(Target = nameof(NativeRnn))]
+    public void SetUpNativeRnn() => SetUp(nameof(NativeRnn));
+
+    [GlobalSetup(Target = nameof(OnnxRuntime))]
+    public void SetUpOnnxRuntime() => SetUp(nameof(OnnxRuntime));
+
+    [Benchmark(Baseline = true)]
+    public void NativeRnn() => RunNativeRnn();
+
+    [Benchmark]
+    public void OnnxRuntime() => RunOnnxRuntime();
+}
+
+/// <summary>B streams of a (128, 128) layer, one step per call and 32 steps per call.</summary>
+[BenchmarkCategory("onnxruntime")]
+public class ManyStreams : AgainstOnnxRuntime
+{
+    /// <summary>Streams advanced per call.</summary>
+    [Params(1, 8, 32, 128)]
+    public int B { get; set; } = 1;
+
+    /// <summary>Steps per call: 1 (a step) or 32 (a stretch).</summary>
+    [Params(1, 32)]
+    public int StepsPerCall { get; set; } = 1;
+
+    protected override int Hidden => 128;
+
+    protected override int Streams => B;
+
+    protected override int Steps => StepsPerCall;
+
+    protected override string Parameters => $"B={B}, Cell={Cell}, StepsPerCall={StepsPerCall}";
+
+    [GlobalSetup(Target = nameof(NativeRnn))]
+    public void SetUpNativeRnn() => SetUp(nameof(NativeRnn));
+
+    [GlobalSetup(Target = nameof(OnnxRuntime))]
+    public void SetUpOnnxRuntime() => SetUp(nameof(OnnxRuntime));
+
+    [Benchmark(Baseline = true)]
+    public void NativeRnn() => RunNativeRnn();
+
+    [Benchmark]
+    public void OnnxRuntime() => RunOnnxRuntime();
+}
