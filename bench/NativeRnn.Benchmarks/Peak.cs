@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using BenchmarkDotNet.Attributes;
 
@@ -57,7 +58,7 @@ public class Peak
             return Run512();
         }
 
-        return Run256();
+        return Vector256.IsHardwareAccelerated ? Run256() : Run128();
     }
 
     private static float Run512()
@@ -89,20 +90,53 @@ public class Peak
         Vector256<float> c0 = Vector256.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
         for (int i = 0; i < Iterations; i++)
         {
-            c0 = Fma.MultiplyAdd(c0, a, b);
-            c1 = Fma.MultiplyAdd(c1, a, b);
-            c2 = Fma.MultiplyAdd(c2, a, b);
-            c3 = Fma.MultiplyAdd(c3, a, b);
-            c4 = Fma.MultiplyAdd(c4, a, b);
-            c5 = Fma.MultiplyAdd(c5, a, b);
-            c6 = Fma.MultiplyAdd(c6, a, b);
-            c7 = Fma.MultiplyAdd(c7, a, b);
-            c8 = Fma.MultiplyAdd(c8, a, b);
-            c9 = Fma.MultiplyAdd(c9, a, b);
-            c10 = Fma.MultiplyAdd(c10, a, b);
-            c11 = Fma.MultiplyAdd(c11, a, b);
+            c0 = MultiplyAdd(c0, a, b);
+            c1 = MultiplyAdd(c1, a, b);
+            c2 = MultiplyAdd(c2, a, b);
+            c3 = MultiplyAdd(c3, a, b);
+            c4 = MultiplyAdd(c4, a, b);
+            c5 = MultiplyAdd(c5, a, b);
+            c6 = MultiplyAdd(c6, a, b);
+            c7 = MultiplyAdd(c7, a, b);
+            c8 = MultiplyAdd(c8, a, b);
+            c9 = MultiplyAdd(c9, a, b);
+            c10 = MultiplyAdd(c10, a, b);
+            c11 = MultiplyAdd(c11, a, b);
         }
 
         return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
     }
+
+    // 128-bit vectors, as on ARM64 and with DOTNET_EnableAVX2=0 (which on x64 also turns off FMA, so the kernels
+    // multiply and add apart there, and so does this).
+    private static float Run128()
+    {
+        Vector128<float> a = Vector128.Create(0.999f), b = Vector128.Create(1e-7f);
+        Vector128<float> c0 = Vector128.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (int i = 0; i < Iterations; i++)
+        {
+            c0 = MultiplyAdd(c0, a, b);
+            c1 = MultiplyAdd(c1, a, b);
+            c2 = MultiplyAdd(c2, a, b);
+            c3 = MultiplyAdd(c3, a, b);
+            c4 = MultiplyAdd(c4, a, b);
+            c5 = MultiplyAdd(c5, a, b);
+            c6 = MultiplyAdd(c6, a, b);
+            c7 = MultiplyAdd(c7, a, b);
+            c8 = MultiplyAdd(c8, a, b);
+            c9 = MultiplyAdd(c9, a, b);
+            c10 = MultiplyAdd(c10, a, b);
+            c11 = MultiplyAdd(c11, a, b);
+        }
+
+        return Vector128.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MultiplyAdd(Vector256<float> c, Vector256<float> a, Vector256<float> b) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(c, a, b) : (c * a) + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> MultiplyAdd(Vector128<float> c, Vector128<float> a, Vector128<float> b) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(c, a, b) : AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(b, c, a) : (c * a) + b;
 }

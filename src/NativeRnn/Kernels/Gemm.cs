@@ -14,8 +14,8 @@ namespace NativeRnn.Kernels;
 /// <remarks>
 /// Every product accumulates: <c>C += A·B</c>. The caller zeroes or pre-fills <c>C</c> (with a bias,
 /// for instance), which lets one call add the input projection and the next the recurrent one.
-/// Register-blocked micro-kernels of 4 rows × 2 vectors run at the widest accelerated width; the
-/// columns that remain fall to narrower widths and finally to scalar code.
+/// Register-blocked micro-kernels of 6 rows × 4 vectors (32 vector registers) or 6 rows × 2 vectors (16) run at the
+/// widest accelerated width; the columns that remain fall to narrower widths and finally to scalar code.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class Gemm
@@ -357,8 +357,12 @@ public static class Gemm
             return firstColumn;
         }
 
-        // With 32 vector registers (AVX-512), six rows × four vectors: 24 accumulators, 10 loads per 24 FMAs.
+        // Six rows at a time. With 32 vector registers (AVX-512), six rows × four vectors: 24 accumulators, 10 loads
+        // per 24 FMAs. With 16 (AVX2, SSE; and the 128-bit and scalar paths generally), six rows × two vectors:
+        // 12 accumulators, enough independent chains to cover two FMA pipes of 4-cycle latency (4 × 2 had 8, exactly
+        // the minimum), and 8 loads per 12 FMAs instead of 6 per 8.
         bool wide = Unsafe.SizeOf<TVector>() == 64;
+        int sixRowWidth = (wide ? 4 : 2) * width;
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rowEnd = Math.Min(m, i0 + RowBlock);
@@ -368,37 +372,39 @@ public static class Gemm
             for (int jc = firstColumn; jc < end; jc += ColumnBlock)
             {
                 int je = Math.Min(end, jc + ColumnBlock);
-                int rowStart = i0;
-                if (wide)
+                int sixRowEnd = i0 + ((rowEnd - i0) / 6 * 6);
+                for (int i = i0; i < sixRowEnd; i += 6)
                 {
-                    int sixRowEnd = i0 + ((rowEnd - i0) / 6 * 6);
-                    for (int i = i0; i < sixRowEnd; i += 6)
+                    ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
+                    ref T ci = ref Unsafe.Add(ref c, i * ldc);
+                    int j = jc;
+                    for (; j + sixRowWidth <= je; j += sixRowWidth)
                     {
-                        ref T ai = ref Unsafe.Add(ref a, i * rowStrideA);
-                        ref T ci = ref Unsafe.Add(ref c, i * ldc);
-                        int j = jc;
-                        for (; j + (4 * width) <= je; j += 4 * width)
+                        if (wide)
                         {
                             Block6x4<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
                         }
-
-                        if (j < je)
+                        else
                         {
-                            // The last columns of these six rows: four rows and two single rows.
-                            ref T a4 = ref Unsafe.Add(ref ai, 4 * rowStrideA);
-                            ref T c4 = ref Unsafe.Add(ref ci, 4 * ldc);
-                            for (int jj = j; jj < je; jj += width)
-                            {
-                                Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref ci, jj), ldc);
-                                Block1x1<TOps, TVector, T>(k, ref a4, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj));
-                                Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref a4, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj + ldc));
-                            }
+                            Block6x2<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc);
                         }
                     }
 
-                    rowStart = sixRowEnd;
+                    if (j < je)
+                    {
+                        // The last columns of these six rows: four rows and two single rows.
+                        ref T a4 = ref Unsafe.Add(ref ai, 4 * rowStrideA);
+                        ref T c4 = ref Unsafe.Add(ref ci, 4 * ldc);
+                        for (int jj = j; jj < je; jj += width)
+                        {
+                            Block4x1<TOps, TVector, T>(k, ref ai, rowStrideA, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref ci, jj), ldc);
+                            Block1x1<TOps, TVector, T>(k, ref a4, columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj));
+                            Block1x1<TOps, TVector, T>(k, ref Unsafe.Add(ref a4, rowStrideA), columnStrideA, ref Unsafe.Add(ref b, jj), ldb, ref Unsafe.Add(ref c4, jj + ldc));
+                        }
+                    }
                 }
 
+                int rowStart = sixRowEnd;
                 int fourRowEnd = rowStart + ((rowEnd - rowStart) / 4 * 4);
 
                 // Four rows at a time: 4×2 and 4×1 vector blocks.
@@ -520,6 +526,59 @@ public static class Gemm
         AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, c32, c33);
         AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, c42, c43);
         AddRow4<TOps, TVector, T>(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, c52, c53);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block6x2<TOps, TVector, T>(int k, ref T a, nint rowStrideA, nint columnStrideA, ref T b, nint ldb, ref T c, nint ldc)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        nint w = TOps.Count;
+        TVector c00 = TOps.Zero, c01 = TOps.Zero, c10 = TOps.Zero, c11 = TOps.Zero, c20 = TOps.Zero, c21 = TOps.Zero;
+        TVector c30 = TOps.Zero, c31 = TOps.Zero, c40 = TOps.Zero, c41 = TOps.Zero, c50 = TOps.Zero, c51 = TOps.Zero;
+        nint offsetA = 0;
+        for (int p = 0; p < k; p++)
+        {
+            TVector b0 = TOps.Load(ref b);
+            TVector b1 = TOps.Load(ref Unsafe.Add(ref b, w));
+            ref T ap = ref Unsafe.Add(ref a, offsetA);
+            TVector x = TOps.Broadcast(ap);
+            c00 = TOps.MultiplyAdd(x, b0, c00);
+            c01 = TOps.MultiplyAdd(x, b1, c01);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, rowStrideA));
+            c10 = TOps.MultiplyAdd(x, b0, c10);
+            c11 = TOps.MultiplyAdd(x, b1, c11);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 2 * rowStrideA));
+            c20 = TOps.MultiplyAdd(x, b0, c20);
+            c21 = TOps.MultiplyAdd(x, b1, c21);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 3 * rowStrideA));
+            c30 = TOps.MultiplyAdd(x, b0, c30);
+            c31 = TOps.MultiplyAdd(x, b1, c31);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 4 * rowStrideA));
+            c40 = TOps.MultiplyAdd(x, b0, c40);
+            c41 = TOps.MultiplyAdd(x, b1, c41);
+            x = TOps.Broadcast(Unsafe.Add(ref ap, 5 * rowStrideA));
+            c50 = TOps.MultiplyAdd(x, b0, c50);
+            c51 = TOps.MultiplyAdd(x, b1, c51);
+            offsetA += columnStrideA;
+            b = ref Unsafe.Add(ref b, ldb);
+        }
+
+        AddRow2<TOps, TVector, T>(ref c, w, c00, c01);
+        AddRow2<TOps, TVector, T>(ref Unsafe.Add(ref c, ldc), w, c10, c11);
+        AddRow2<TOps, TVector, T>(ref Unsafe.Add(ref c, 2 * ldc), w, c20, c21);
+        AddRow2<TOps, TVector, T>(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31);
+        AddRow2<TOps, TVector, T>(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41);
+        AddRow2<TOps, TVector, T>(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow2<TOps, TVector, T>(ref T c, nint w, TVector v0, TVector v1)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged
+    {
+        AddTo<TOps, TVector, T>(v0, ref c);
+        AddTo<TOps, TVector, T>(v1, ref Unsafe.Add(ref c, w));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
