@@ -24,9 +24,13 @@ public static class Layers
     /// <summary>NativeRnn's call for <paramref name="streams"/> streams and <paramref name="steps"/> steps, as a user makes it.</summary>
     public static void Run(IStreamingModel<float> model, Span<float> states, ReadOnlySpan<float> inputs, Span<float> outputs, int streams, int steps)
     {
-        if (streams == 1)
+        if (streams == 1 && steps == 1)
         {
-            model.Forward(states, inputs, outputs); // one stream: the single-stream API
+            model.Step(states, inputs, outputs); // one stream, one step: the single-stream API
+        }
+        else if (streams == 1)
+        {
+            model.Forward(states, inputs, outputs);
         }
         else if (steps == 1)
         {
