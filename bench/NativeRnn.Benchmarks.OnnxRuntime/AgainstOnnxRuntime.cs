@@ -14,9 +14,8 @@ public abstract class AgainstOnnxRuntime : IDisposable
     private OrtLayer _ort = null!;
     private float[] _states = [], _inputs = [], _outputs = [];
 
-    /// <summary>The cell: "Lstm" or "Gru".</summary>
-    [Params("Lstm", "Gru")]
-    public string Cell { get; set; } = "Lstm";
+    /// <summary>The cell: "Lstm", "Gru" or "Rnn" (tanh).</summary>
+    public abstract string Cell { get; set; }
 
     protected abstract int Hidden { get; }
 
@@ -41,7 +40,7 @@ public abstract class AgainstOnnxRuntime : IDisposable
         Layers.CheckAgreement(_model, _ort, Streams, Steps);
         Array.Clear(_states);
         _ort.ResetState();
-        double flops = Steps * Streams * Work.Step(Cell == "Lstm" ? 4 : 3, Hidden, Hidden);
+        double flops = Steps * Streams * Work.Step(Cell switch { "Lstm" => 4, "Gru" => 3, _ => 1 }, Hidden, Hidden);
         Work.Register($"{method}({Parameters})", flops);
     }
 
@@ -60,10 +59,14 @@ public abstract class AgainstOnnxRuntime : IDisposable
     }
 }
 
-/// <summary>128 steps of one stream in one call, for hidden (= input) 64, 128 and 256.</summary>
+/// <summary>128 steps of one stream in one call, for hidden (= input) 64, 128 and 256, LSTM, GRU and tanh RNN.</summary>
 [BenchmarkCategory("onnxruntime")]
 public class Sequence : AgainstOnnxRuntime
 {
+    /// <summary>The cell.</summary>
+    [Params("Lstm", "Gru", "Rnn")]
+    public override string Cell { get; set; } = "Lstm";
+
     /// <summary>Hidden size, and the input size.</summary>
     [Params(64, 128, 256)]
     public int Size { get; set; } = 64;
@@ -93,6 +96,10 @@ public class Sequence : AgainstOnnxRuntime
 [BenchmarkCategory("onnxruntime")]
 public class ManyStreams : AgainstOnnxRuntime
 {
+    /// <summary>The cell.</summary>
+    [Params("Lstm", "Gru")]
+    public override string Cell { get; set; } = "Lstm";
+
     /// <summary>Streams advanced per call.</summary>
     [Params(1, 8, 32, 128)]
     public int B { get; set; } = 1;

@@ -15,11 +15,14 @@ public static class Layers
         ("Gru", 64) => new Gru64x64(1),
         ("Gru", 128) => new Gru128x128(1),
         ("Gru", 256) => new Gru256x256(1),
+        ("Rnn", 64) => new Rnn64x64(1),
+        ("Rnn", 128) => new Rnn128x128(1),
+        ("Rnn", 256) => new Rnn256x256(1),
         _ => throw new ArgumentException($"No standard layer {cell} {hidden}."),
     };
 
     /// <summary>The ONNX operator of <paramref name="cell"/>.</summary>
-    public static OnnxRecurrentGraph.Cell OnnxCell(string cell) => cell == "Lstm" ? OnnxRecurrentGraph.Cell.Lstm : OnnxRecurrentGraph.Cell.Gru;
+    public static OnnxRecurrentGraph.Cell OnnxCell(string cell) => Enum.Parse<OnnxRecurrentGraph.Cell>(cell);
 
     /// <summary>NativeRnn's call for <paramref name="streams"/> streams and <paramref name="steps"/> steps, as a user makes it.</summary>
     public static void Run(IStreamingModel<float> model, Span<float> states, ReadOnlySpan<float> inputs, Span<float> outputs, int streams, int steps)

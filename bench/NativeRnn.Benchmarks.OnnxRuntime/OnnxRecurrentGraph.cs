@@ -4,10 +4,11 @@ using NativeRnn.Serialization;
 namespace NativeRnn.Benchmarks.OnnxRuntime;
 
 /// <summary>
-/// An ONNX model of one layer's <c>LSTM</c> or <c>GRU</c> operator (opset 14) holding a NativeRnn model's weights, so that
-/// ONNX Runtime runs the same layer on the same numbers. The weights come from the model's own safetensors export
-/// (PyTorch's names and layout) and are reordered into ONNX's gate order: LSTM <c>i, o, f, c</c> from PyTorch's
-/// <c>i, f, g, o</c>; GRU <c>z, r, h</c> from <c>r, z, n</c>, with <c>linear_before_reset = 1</c> (PyTorch's form).
+/// An ONNX model of one layer's <c>LSTM</c>, <c>GRU</c> or <c>RNN</c> operator (opset 14) holding a NativeRnn model's
+/// weights, so that ONNX Runtime runs the same layer on the same numbers. The weights come from the model's own
+/// safetensors export (PyTorch's names and layout) and are reordered into ONNX's gate order: LSTM <c>i, o, f, c</c> from
+/// PyTorch's <c>i, f, g, o</c>; GRU <c>z, r, h</c> from <c>r, z, n</c>, with <c>linear_before_reset = 1</c> (PyTorch's
+/// form); the tanh RNN has one block.
 /// </summary>
 public static class OnnxRecurrentGraph
 {
@@ -16,6 +17,7 @@ public static class OnnxRecurrentGraph
     {
         Lstm,
         Gru,
+        Rnn,
     }
 
     /// <summary>
@@ -30,12 +32,12 @@ public static class OnnxRecurrentGraph
         float[] Tensor(string suffix) => file.Tensors.Single(t => t.Key.EndsWith(suffix, StringComparison.Ordinal)).Value.ToArray<float>();
 
         float[] weightIh = Tensor("weight_ih_l0"), weightHh = Tensor("weight_hh_l0"), biasIh = Tensor("bias_ih_l0"), biasHh = Tensor("bias_hh_l0");
-        int gates = cell == Cell.Lstm ? 4 : 3;
+        int gates = cell switch { Cell.Lstm => 4, Cell.Gru => 3, _ => 1 };
         int hidden = biasIh.Length / gates;
         int input = weightIh.Length / (gates * hidden);
 
         // ONNX block k is PyTorch block order[k].
-        int[] order = cell == Cell.Lstm ? [0, 3, 1, 2] : [1, 0, 2];
+        int[] order = cell switch { Cell.Lstm => [0, 3, 1, 2], Cell.Gru => [1, 0, 2], _ => [0] };
         float[] w = Reorder(weightIh, order, hidden * input), r = Reorder(weightHh, order, hidden * hidden);
         float[] b = [.. Reorder(biasIh, order, hidden), .. Reorder(biasHh, order, hidden)];
 
@@ -54,7 +56,7 @@ public static class OnnxRecurrentGraph
         }
 
         node.String(3, "layer");
-        node.String(4, cell == Cell.Lstm ? "LSTM" : "GRU");
+        node.String(4, cell switch { Cell.Lstm => "LSTM", Cell.Gru => "GRU", _ => "RNN" }); // RNN's default activation is tanh
         node.Message(5, IntAttribute("hidden_size", hidden));
         if (cell == Cell.Gru)
         {

@@ -12,7 +12,7 @@ using NativeRnn.Benchmarks.OnnxRuntime;
 // Otherwise BenchmarkDotNet, configured as the main suite (`--quick` for 2 warm-up and 5 measured iterations).
 if (args.Contains("--verify"))
 {
-    foreach (string cell in new[] { "Lstm", "Gru" })
+    foreach (string cell in new[] { "Lstm", "Gru", "Rnn" })
     {
         foreach ((int hidden, int streams, int steps) in new[] { (64, 1, 128), (128, 1, 128), (256, 1, 128), (128, 8, 1), (128, 32, 32) })
         {
