@@ -17,10 +17,13 @@ public abstract class AgainstOnnxRuntime : IDisposable
     /// <summary>The cell: "Lstm", "Gru" or "Rnn" (tanh).</summary>
     public abstract string Cell { get; set; }
 
+    /// <summary>Hidden size, and the input size.</summary>
     protected abstract int Hidden { get; }
 
+    /// <summary>Streams per call.</summary>
     protected abstract int Streams { get; }
 
+    /// <summary>Steps per call.</summary>
     protected abstract int Steps { get; }
 
     /// <summary>Builds both sides, checks they agree, and registers the FLOPs.</summary>
@@ -47,14 +50,21 @@ public abstract class AgainstOnnxRuntime : IDisposable
     /// <summary>The benchmark's parameters in name order, as <see cref="Work.Register"/> wants them.</summary>
     protected abstract string Parameters { get; }
 
+    /// <summary>NativeRnn's call.</summary>
     protected void RunNativeRnn() => Layers.Run(_model, _states, _inputs, _outputs, Streams, Steps);
 
+    /// <summary>ONNX Runtime's call.</summary>
     protected void RunOnnxRuntime() => _ort.Run();
+
+    /// <summary>Releases the session and its pinned tensors (BenchmarkDotNet does not dispose benchmark objects).</summary>
+    [GlobalCleanup]
+    public void CleanUp() => Dispose();
 
     /// <inheritdoc />
     public void Dispose()
     {
         _ort?.Dispose();
+        _ort = null!;
         GC.SuppressFinalize(this);
     }
 }
@@ -79,15 +89,19 @@ public class Sequence : AgainstOnnxRuntime
 
     protected override string Parameters => $"Cell={Cell}, Size={Size}";
 
+    /// <summary>Builds both sides for the NativeRnn benchmark.</summary>
     [GlobalSetup(Target = nameof(NativeRnn))]
     public void SetUpNativeRnn() => SetUp(nameof(NativeRnn));
 
+    /// <summary>Builds both sides for the ONNX Runtime benchmark.</summary>
     [GlobalSetup(Target = nameof(OnnxRuntime))]
     public void SetUpOnnxRuntime() => SetUp(nameof(OnnxRuntime));
 
+    /// <summary>One call of NativeRnn.</summary>
     [Benchmark(Baseline = true)]
     public void NativeRnn() => RunNativeRnn();
 
+    /// <summary>One call of ONNX Runtime.</summary>
     [Benchmark]
     public void OnnxRuntime() => RunOnnxRuntime();
 }
@@ -116,15 +130,19 @@ public class ManyStreams : AgainstOnnxRuntime
 
     protected override string Parameters => $"B={B}, Cell={Cell}, StepsPerCall={StepsPerCall}";
 
+    /// <summary>Builds both sides for the NativeRnn benchmark.</summary>
     [GlobalSetup(Target = nameof(NativeRnn))]
     public void SetUpNativeRnn() => SetUp(nameof(NativeRnn));
 
+    /// <summary>Builds both sides for the ONNX Runtime benchmark.</summary>
     [GlobalSetup(Target = nameof(OnnxRuntime))]
     public void SetUpOnnxRuntime() => SetUp(nameof(OnnxRuntime));
 
+    /// <summary>One call of NativeRnn.</summary>
     [Benchmark(Baseline = true)]
     public void NativeRnn() => RunNativeRnn();
 
+    /// <summary>One call of ONNX Runtime.</summary>
     [Benchmark]
     public void OnnxRuntime() => RunOnnxRuntime();
 }

@@ -15,8 +15,13 @@ public static class OnnxRecurrentGraph
     /// <summary>Which ONNX operator.</summary>
     public enum Cell
     {
+        /// <summary>ONNX's <c>LSTM</c>.</summary>
         Lstm,
+
+        /// <summary>ONNX's <c>GRU</c>, with <c>linear_before_reset = 1</c>.</summary>
         Gru,
+
+        /// <summary>ONNX's <c>RNN</c>, with its default tanh.</summary>
         Rnn,
     }
 
@@ -24,6 +29,11 @@ public static class OnnxRecurrentGraph
     /// The serialized <c>ModelProto</c>: inputs <c>X [steps, streams, input]</c> and <c>initial_h</c> (and <c>initial_c</c>)
     /// <c>[1, streams, hidden]</c>; outputs <c>Y [steps, 1, streams, hidden]</c> and <c>Y_h</c> (and <c>Y_c</c>).
     /// </summary>
+    /// <param name="model">A one-layer model of <paramref name="cell"/>'s kind; its weights are copied.</param>
+    /// <param name="cell">The operator.</param>
+    /// <param name="steps">Time steps per run.</param>
+    /// <param name="streams">Streams (ONNX's batch) per run.</param>
+    /// <returns>The model's bytes, for an <c>InferenceSession</c>.</returns>
     public static byte[] Build(IRecurrentModel<float> model, Cell cell, int steps, int streams)
     {
         var stream = new MemoryStream();

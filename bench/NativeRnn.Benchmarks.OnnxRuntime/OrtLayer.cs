@@ -18,6 +18,12 @@ public sealed class OrtLayer : IDisposable
     private int _turn;
 
     /// <summary>Builds the session for <paramref name="streams"/> streams and <paramref name="steps"/> steps a call.</summary>
+    /// <param name="model">The NativeRnn layer whose weights the session holds.</param>
+    /// <param name="cell">Its ONNX operator.</param>
+    /// <param name="steps">Time steps per call.</param>
+    /// <param name="streams">Streams per call.</param>
+    /// <param name="input">Input size.</param>
+    /// <param name="hidden">Hidden size.</param>
     public OrtLayer(IRecurrentModel<float> model, OnnxRecurrentGraph.Cell cell, int steps, int streams, int input, int hidden)
     {
         using var options = new SessionOptions

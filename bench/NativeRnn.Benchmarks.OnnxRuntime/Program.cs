@@ -14,7 +14,7 @@ if (args.Contains("--verify"))
 {
     foreach (string cell in new[] { "Lstm", "Gru", "Rnn" })
     {
-        foreach ((int hidden, int streams, int steps) in new[] { (64, 1, 128), (128, 1, 128), (256, 1, 128), (128, 8, 1), (128, 32, 32) })
+        foreach ((int hidden, int streams, int steps) in new[] { (64, 1, 128), (128, 1, 128), (256, 1, 128), (128, 1, 1), (128, 8, 1), (128, 32, 32) })
         {
             IStreamingModel<float> model = Layers.Create(cell, hidden);
             using var ort = new OrtLayer(model, Layers.OnnxCell(cell), steps, streams, hidden, hidden);
