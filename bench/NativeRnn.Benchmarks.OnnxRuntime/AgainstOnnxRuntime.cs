@@ -26,8 +26,12 @@ public abstract class AgainstOnnxRuntime : IDisposable
     /// <summary>Steps per call.</summary>
     protected abstract int Steps { get; }
 
-    /// <summary>Builds both sides, checks they agree, and registers the FLOPs.</summary>
-    protected void SetUp(string method)
+    /// <summary>The benchmark's parameters in name order, as <see cref="Work.Register"/> wants them.</summary>
+    protected abstract string Parameters { get; }
+
+    /// <summary>Builds both sides, checks they agree, and registers the FLOPs of both benchmarks.</summary>
+    [GlobalSetup]
+    public void SetUp()
     {
         _model = Layers.Create(Cell, Hidden);
         _ort = new OrtLayer(_model, Layers.OnnxCell(Cell), Steps, Streams, Hidden, Hidden);
@@ -44,17 +48,17 @@ public abstract class AgainstOnnxRuntime : IDisposable
         Array.Clear(_states);
         _ort.ResetState();
         double flops = Steps * Streams * Work.Step(Cell switch { "Lstm" => 4, "Gru" => 3, _ => 1 }, Hidden, Hidden);
-        Work.Register($"{method}({Parameters})", flops);
+        Work.Register($"{nameof(NativeRnn)}({Parameters})", flops);
+        Work.Register($"{nameof(OnnxRuntime)}({Parameters})", flops);
     }
 
-    /// <summary>The benchmark's parameters in name order, as <see cref="Work.Register"/> wants them.</summary>
-    protected abstract string Parameters { get; }
+    /// <summary>One call of NativeRnn.</summary>
+    [Benchmark(Baseline = true)]
+    public void NativeRnn() => Layers.Run(_model, _states, _inputs, _outputs, Streams, Steps);
 
-    /// <summary>NativeRnn's call.</summary>
-    protected void RunNativeRnn() => Layers.Run(_model, _states, _inputs, _outputs, Streams, Steps);
-
-    /// <summary>ONNX Runtime's call.</summary>
-    protected void RunOnnxRuntime() => _ort.Run();
+    /// <summary>One call of ONNX Runtime.</summary>
+    [Benchmark]
+    public void OnnxRuntime() => _ort.Run();
 
     /// <summary>Releases the session and its pinned tensors (BenchmarkDotNet does not dispose benchmark objects).</summary>
     [GlobalCleanup]
@@ -88,22 +92,6 @@ public class Sequence : AgainstOnnxRuntime
     protected override int Steps => 128;
 
     protected override string Parameters => $"Cell={Cell}, Size={Size}";
-
-    /// <summary>Builds both sides for the NativeRnn benchmark.</summary>
-    [GlobalSetup(Target = nameof(NativeRnn))]
-    public void SetUpNativeRnn() => SetUp(nameof(NativeRnn));
-
-    /// <summary>Builds both sides for the ONNX Runtime benchmark.</summary>
-    [GlobalSetup(Target = nameof(OnnxRuntime))]
-    public void SetUpOnnxRuntime() => SetUp(nameof(OnnxRuntime));
-
-    /// <summary>One call of NativeRnn.</summary>
-    [Benchmark(Baseline = true)]
-    public void NativeRnn() => RunNativeRnn();
-
-    /// <summary>One call of ONNX Runtime.</summary>
-    [Benchmark]
-    public void OnnxRuntime() => RunOnnxRuntime();
 }
 
 /// <summary>B streams of a (128, 128) layer, one step per call and 32 steps per call.</summary>
@@ -129,20 +117,4 @@ public class ManyStreams : AgainstOnnxRuntime
     protected override int Steps => StepsPerCall;
 
     protected override string Parameters => $"B={B}, Cell={Cell}, StepsPerCall={StepsPerCall}";
-
-    /// <summary>Builds both sides for the NativeRnn benchmark.</summary>
-    [GlobalSetup(Target = nameof(NativeRnn))]
-    public void SetUpNativeRnn() => SetUp(nameof(NativeRnn));
-
-    /// <summary>Builds both sides for the ONNX Runtime benchmark.</summary>
-    [GlobalSetup(Target = nameof(OnnxRuntime))]
-    public void SetUpOnnxRuntime() => SetUp(nameof(OnnxRuntime));
-
-    /// <summary>One call of NativeRnn.</summary>
-    [Benchmark(Baseline = true)]
-    public void NativeRnn() => RunNativeRnn();
-
-    /// <summary>One call of ONNX Runtime.</summary>
-    [Benchmark]
-    public void OnnxRuntime() => RunOnnxRuntime();
 }

@@ -1,9 +1,5 @@
-using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using NativeRnn;
 using NativeRnn.Benchmarks;
 using NativeRnn.Benchmarks.OnnxRuntime;
@@ -32,20 +28,7 @@ if (args.Contains("--verify"))
     return 0;
 }
 
-bool quick = args.Contains("--quick");
-args = args.Where(a => a != "--quick").ToArray();
-Job job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance);
-if (quick)
-{
-    job = job.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1);
-}
-
-IConfig config = DefaultConfig.Instance
-    .AddJob(job.AsDefault())
-    .AddDiagnoser(MemoryDiagnoser.Default)
-    .AddColumn(StatisticColumn.Median, StatisticColumn.Min)
-    .AddColumn(new WorkColumn(WorkColumn.Kind.Gflops), new WorkColumn(WorkColumn.Kind.PercentOfPeak))
-    .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
+IConfig config = SuiteConfig.Create(ref args);
 Console.WriteLine($"Measured single-core FMA peak: {Peak.Gflops:F1} GFLOP/s (float32, {Peak.Width}-bit vectors).");
 BenchmarkSwitcher.FromAssembly(typeof(Sequence).Assembly).Run(args, config);
 return 0;
