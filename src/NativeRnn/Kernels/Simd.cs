@@ -61,6 +61,9 @@ internal interface ISimd<TVector, T>
     static abstract TVector WherePositive(TVector mask, TVector a);
 
     static abstract T Sum(TVector value);
+
+    /// <summary>Whether every element equals zero (NaN does not).</summary>
+    static abstract bool AllZero(TVector value);
 }
 
 /// <summary>512-bit vectors (AVX-512).</summary>
@@ -145,6 +148,9 @@ internal readonly struct Simd512<T> : ISimd<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector512<T> value) => Vector512.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllZero(Vector512<T> value) => Vector512.EqualsAll(value, Vector512<T>.Zero);
 }
 
 /// <summary>256-bit vectors (AVX2 + FMA): the main path.</summary>
@@ -229,6 +235,9 @@ internal readonly struct Simd256<T> : ISimd<Vector256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllZero(Vector256<T> value) => Vector256.EqualsAll(value, Vector256<T>.Zero);
 }
 
 /// <summary>128-bit vectors (SSE, and AdvSimd on ARM64 edge devices).</summary>
@@ -321,6 +330,9 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllZero(Vector128<T> value) => Vector128.EqualsAll(value, Vector128<T>.Zero);
 }
 
 /// <summary>One element at a time: the fallback for remainders and for machines without SIMD.</summary>
@@ -379,4 +391,7 @@ internal readonly struct SimdScalar<T> : ISimd<T, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(T value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AllZero(T value) => value == T.Zero;
 }
