@@ -6,11 +6,15 @@ namespace NativeRnn.Benchmarks;
 
 /// <summary>
 /// Time to steady state and the spread between processes: what a BenchmarkDotNet run cannot show, because it
-/// warms up first and measures one process. Each workload runs in several fresh processes; each process times
-/// every call from the first, and reports the first call, the steady-state median (the median of the last
-/// quarter of the calls), and how long after the first call the calls settled (the end of the first window of
-/// calls whose median is within 10 % of the steady state).
+/// warms up first and measures one process.
 /// </summary>
+/// <remarks>
+/// Each workload runs in several fresh processes; each process times every call from the first, and reports the
+/// first call, the steady-state median (the median of the last quarter of the calls), how long after the first
+/// call the calls settled (the end of the first window of calls whose median is within 10 % of the steady state),
+/// and its drift: how far the medians of eight windows over the second half lie apart inside the process. A spread
+/// between processes no larger than the drift within one is the host moving, not something a process brings.
+/// </remarks>
 public static class Startup
 {
     private sealed record Workload(string Name, int Calls, int CallsPerSample, Func<Action> Create);
@@ -37,11 +41,11 @@ public static class Startup
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("The program's path is unknown.");
         Console.WriteLine($"{processes} fresh processes per workload; times per call (a sample is the mean of its calls).");
         Console.WriteLine();
-        Console.WriteLine("| workload | first call | settled after | steady median, best process | worst process | spread |");
-        Console.WriteLine("|---|--:|--:|--:|--:|--:|");
+        Console.WriteLine("| workload | first call | settled after | steady median, best process | worst process | spread | drift within a process |");
+        Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|");
         for (int w = 0; w < Workloads.Length; w++)
         {
-            var results = new List<(double First, double Settled, double Steady)>();
+            var results = new List<(double First, double Settled, double Steady, double Drift)>();
             for (int p = 0; p < processes; p++)
             {
                 var info = new ProcessStartInfo(self, ["--startup-child", w.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -49,11 +53,11 @@ public static class Startup
                 string line = child.StandardOutput.ReadToEnd().Trim();
                 child.WaitForExit();
                 string[] parts = line.Split(' ');
-                results.Add((double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture)));
+                results.Add((double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture), double.Parse(parts[3], CultureInfo.InvariantCulture)));
             }
 
             double best = results.Min(r => r.Steady), worst = results.Max(r => r.Steady);
-            Console.WriteLine($"| {Workloads[w].Name} | {Time(results.Max(r => r.First))} (worst) | {Time(results.Max(r => r.Settled))} (worst) | {Time(best)} | {Time(worst)} | {(worst / best) - 1:P0} |");
+            Console.WriteLine($"| {Workloads[w].Name} | {Time(results.Max(r => r.First))} (worst) | {Time(results.Max(r => r.Settled))} (worst) | {Time(best)} | {Time(worst)} | {(worst / best) - 1:P0} | {results.Min(r => r.Drift):P0}–{results.Max(r => r.Drift):P0} |");
         }
 
         return 0;
@@ -91,7 +95,17 @@ public static class Startup
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{perCall[0]} {settled} {steady}"));
+        // The drift: the medians of eight equal windows over the second half, slowest over fastest.
+        int half = samples / 2, part = Math.Max(1, (samples - half) / 8);
+        double fastest = double.MaxValue, slowest = 0;
+        for (int s = half; s + part <= samples; s += part)
+        {
+            double median = Median(perCall.AsSpan(s, part));
+            fastest = Math.Min(fastest, median);
+            slowest = Math.Max(slowest, median);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{perCall[0]} {settled} {steady} {(slowest / fastest) - 1}"));
         return 0;
     }
 
