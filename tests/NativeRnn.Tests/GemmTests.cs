@@ -94,4 +94,61 @@ public class GemmTests
             }
         }).QuickCheckThrowOnFailure();
     }
+
+    [Fact]
+    public void Transposing_between_panel_layouts_moves_every_element_to_its_place()
+    {
+        Prop.ForAll(Sizes().ToArbitrary(), size =>
+        {
+            (int rows, int columns) = (size.M, size.N);
+            int panelWidth = 1 + (size.Seed % 70), first = size.Seed / 3 % columns, count = 1 + (size.Seed / 11 % (columns - first));
+            float[] x = Random(rows * columns, size.Seed, 11), y = new float[count * rows];
+            Rows.TransposePanelsToPanels<float>(x, rows, columns, panelWidth, first, count, y);
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < count; c++)
+                {
+                    Assert.Equal(x[Panels.Index(r, first + c, rows, columns, panelWidth)], y[Panels.Index(c, r, count, rows, panelWidth)]);
+                }
+            }
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void A_panel_major_B_gives_the_row_major_product_bit_for_bit()
+    {
+        // The backward products read the untransposed weights panel-major (Rows.TransposePanelsToPanels); training
+        // stays the same to the bit only if every element is summed in the same order in both layouts.
+        Prop.ForAll(Sizes().ToArbitrary(), size =>
+        {
+            (int m, int n, int k) = (size.M, size.N, size.K);
+            float[] a = Random(m * k, size.Seed, 12), b = Random(k * n, size.Seed, 13), c = Random(m * n, size.Seed, 14);
+            float[] rowMajor = (float[])c.Clone(), panelMajor = (float[])c.Clone(), packed = new float[k * n];
+            for (int p = 0; p < k; p++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    packed[Panels.Index(p, j, k, n, Panels.Width<float>())] = b[(p * n) + j];
+                }
+            }
+
+            Gemm.MultiplyAdd<float>(m, n, k, a, k, b, n, rowMajor, n);
+            Gemm.MultiplyAddPanels<float>(m, k, a, k, packed, n, Panels.Width<float>(), 0, n, panelMajor, n);
+            Assert.Equal(rowMajor, panelMajor);
+
+            double[] ad = Array.ConvertAll(a, v => (double)v), bd = Array.ConvertAll(b, v => (double)v), cd = Array.ConvertAll(c, v => (double)v);
+            double[] rowMajorD = (double[])cd.Clone(), panelMajorD = (double[])cd.Clone(), packedD = new double[k * n];
+            for (int p = 0; p < k; p++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    packedD[Panels.Index(p, j, k, n, Panels.Width<double>())] = bd[(p * n) + j];
+                }
+            }
+
+            Gemm.MultiplyAdd<double>(m, n, k, ad, k, bd, n, rowMajorD, n);
+            Gemm.MultiplyAddPanels<double>(m, k, ad, k, packedD, n, Panels.Width<double>(), 0, n, panelMajorD, n);
+            Assert.Equal(rowMajorD, panelMajorD);
+        }).QuickCheckThrowOnFailure();
+    }
 }

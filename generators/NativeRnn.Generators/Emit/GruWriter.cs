@@ -94,8 +94,19 @@ internal static class GruWriter
             w.WriteLine("int stride = batch * ldy;");
             w.WriteLine($"int cacheStride = batch * {ldc};");
             w.WriteLine($"int dzStride = batch * {gh};");
-            w.WriteLine($"{s} whh = scratch.Slice(0, {gh * h});");
-            w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, whh); // W_hh untransposed: [3H, H]");
+            if (after)
+            {
+                w.WriteLine($"{s} whh = scratch.Slice(0, {gh * h});");
+                w.WriteLine($"{ModelWriter.Rows}.TransposePanelsToPanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, 0, {gh}, whh); // W_hh untransposed: [3H, H], panel-major");
+            }
+            else
+            {
+                w.WriteLine($"{s} whrz = scratch.Slice(0, {2 * h * h});");
+                w.WriteLine($"{s} whn = scratch.Slice({2 * h * h}, {h * h});");
+                w.WriteLine($"{ModelWriter.Rows}.TransposePanelsToPanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, 0, {2 * h}, whrz); // W_h(r,z) untransposed: [2H, H], panel-major");
+                w.WriteLine($"{ModelWriter.Rows}.TransposePanelsToPanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, {2 * h}, {h}, whn); // W_hn untransposed: [H, H], panel-major");
+            }
+
             if (!after)
             {
                 w.WriteLine($"{s} drh = work.Slice(0, batch * {h});");
@@ -121,17 +132,17 @@ internal static class GruWriter
                 if (after)
                 {
                     w.WriteLine($"{cells}.GruBackward(ct, {ldc}, hPrevious, ldPrevious, dy.Slice(t * stride), ldy, dhPrevious, ldPrevious, dzx, dzh, {gh}, batch, {h});");
-                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {gh}, dzh, {gh}, whh, {h}, dhPrevious, ldPrevious);");
+                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {gh}, dzh, {gh}, whh, {h}, {plan.PanelWidth}, 0, {h}, dhPrevious, ldPrevious);");
                 }
                 else
                 {
                     w.WriteLine($"{cells}.GruResetBeforeBackwardUpdate(ct, {ldc}, hPrevious, ldPrevious, dy.Slice(t * stride), ldy, dhPrevious, ldPrevious, dzx, dzh, {gh}, batch, {h});");
                     w.WriteLine("// ∂L/∂(r ⊙ h) = ∂L/∂n_pre · W_hn");
                     w.WriteLine($"drh.Clear();");
-                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, dzh.Slice({2 * h}), {gh}, whh.Slice({2 * h * h}), {h}, drh, {h});");
+                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, dzh.Slice({2 * h}), {gh}, whn, {h}, {plan.PanelWidth}, 0, {h}, drh, {h});");
                     w.WriteLine($"{cells}.GruResetBeforeBackwardReset(ct, {ldc}, hPrevious, ldPrevious, drh, {h}, dhPrevious, ldPrevious, dzx, dzh, {gh}, batch, {h});");
                     w.WriteLine("// ∂L/∂h_prev += [∂L/∂r_pre, ∂L/∂z_pre] · W_h(r,z)");
-                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {2 * h}, dzh, {gh}, whh, {h}, dhPrevious, ldPrevious);");
+                    w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {2 * h}, dzh, {gh}, whrz, {h}, {plan.PanelWidth}, 0, {h}, dhPrevious, ldPrevious);");
                 }
 
                 using (w.Block("if (isFirst)"))

@@ -61,7 +61,7 @@ internal static class LstmWriter
             w.WriteLine($"int cacheStride = batch * {ldc};");
             w.WriteLine($"int dzStride = batch * {gh};");
             w.WriteLine($"{s} whh = scratch.Slice(0, {gh * h});");
-            w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, whh); // W_hh untransposed: [4H, H]");
+            w.WriteLine($"{ModelWriter.Rows}.TransposePanelsToPanels({unit.RecurrentWeight.In("p")}, {h}, {gh}, {plan.PanelWidth}, 0, {gh}, whh); // W_hh untransposed: [4H, H], panel-major");
             w.WriteLine();
             w.WriteLine("// Gradients flowing into the final states join the last step's; dc0 carries ∂L/∂c_t down to ∂L/∂c_0.");
             w.WriteLine($"{ModelWriter.Rows}.AddInto(dhN, {h}, dy.Slice(({last}) * stride), ldy, batch, {h});");
@@ -74,13 +74,13 @@ internal static class LstmWriter
                 UnitWriter.WriteFlow(w, plan, unit, "t");
                 w.WriteLine($"{s} dzt = dz.Slice(t * dzStride);");
                 w.WriteLine($"global::NativeRnn.Kernels.Cells.LstmBackward(cache.Slice(t * cacheStride), {ldc}, cache.Slice((({previous}) * cacheStride) + {gh}), {ldc}, dy.Slice(t * stride), ldy, dc0, dzt, {gh}, batch, {h});");
-                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {gh}, dzt, {gh}, whh, {h}, dy.Slice(({previous}) * stride), ldy);");
+                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {gh}, dzt, {gh}, whh, {h}, {plan.PanelWidth}, 0, {h}, dy.Slice(({previous}) * stride), ldy);");
             }
 
             UnitWriter.WriteFlow(w, plan, unit, first);
             w.WriteLine($"{s} dzFirst = dz.Slice(({first}) * dzStride);");
             w.WriteLine($"global::NativeRnn.Kernels.Cells.LstmBackward(cache.Slice(({first}) * cacheStride), {ldc}, c0, {h}, dy.Slice(({first}) * stride), ldy, dc0, dzFirst, {gh}, batch, {h});");
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {gh}, dzFirst, {gh}, whh, {h}, dh0, {h});");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {gh}, dzFirst, {gh}, whh, {h}, {plan.PanelWidth}, 0, {h}, dh0, {h});");
             w.WriteLine();
             w.WriteLine($"// ∂L/∂W_hh += Σ_t ∂L/∂z_t h_{prev}ᵀ (stored transposed: h_prevᵀ · dz)");
             UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, "dz", N(gh), "dzStride", 0, gh, unit.RecurrentWeight.In("g"));

@@ -731,10 +731,10 @@ internal static partial class ModelWriter
             w.WriteLine($"{Gemm}.MultiplyAddTransposedAPanels({width}, rows, h, ldh, dy, {o}, {weight.In("g")}, {o}, {plan.PanelWidth}, 0, {o});");
             w.WriteLine($"{Rows}.SumInto(dy, rows, {o}, {o}, {bias.In("g")});");
             w.WriteLine();
-            w.WriteLine("// ∂L/∂h_t += Wᵀ ∂L/∂y_t (row form: dy · W, with W untransposed in scratch)");
+            w.WriteLine("// ∂L/∂h_t += Wᵀ ∂L/∂y_t (row form: dy · W, with W untransposed and panel-major in scratch)");
             w.WriteLine($"{s} weight = scratch.Slice(0, {o * width});");
-            w.WriteLine($"{Rows}.TransposePanels({weight.In("p")}, {width}, {o}, {plan.PanelWidth}, weight);");
-            w.WriteLine($"{Gemm}.MultiplyAdd(rows, {width}, {o}, dy, {o}, weight, {width}, dh, lddh);");
+            w.WriteLine($"{Rows}.TransposePanelsToPanels({weight.In("p")}, {width}, {o}, {plan.PanelWidth}, 0, {o}, weight);");
+            w.WriteLine($"{Gemm}.MultiplyAddPanels(rows, {o}, dy, {o}, weight, {width}, {plan.PanelWidth}, 0, {width}, dh, lddh);");
         }
 
         w.WriteLine();

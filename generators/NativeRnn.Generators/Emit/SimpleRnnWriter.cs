@@ -62,7 +62,7 @@ internal static class SimpleRnnWriter
             w.WriteLine("int rows = steps * batch;");
             w.WriteLine("int stride = batch * ldy;");
             w.WriteLine($"{s} whh = scratch.Slice(0, {h * h});");
-            w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.RecurrentWeight.In("p")}, {h}, {h}, {plan.PanelWidth}, whh); // W_hh untransposed: [out, in]");
+            w.WriteLine($"{ModelWriter.Rows}.TransposePanelsToPanels({unit.RecurrentWeight.In("p")}, {h}, {h}, {plan.PanelWidth}, 0, {h}, whh); // W_hh untransposed: [out, in], panel-major");
             w.WriteLine();
             w.WriteLine("// The final state's gradient joins the gradient of the last step's output.");
             w.WriteLine($"{ModelWriter.Rows}.AddInto(dhN, {h}, dy.Slice(({last}) * stride), ldy, batch, {h});");
@@ -74,13 +74,13 @@ internal static class SimpleRnnWriter
                 UnitWriter.WriteFlow(w, plan, unit, "t");
                 w.WriteLine($"{s} dzt = dy.Slice(t * stride);");
                 w.WriteLine($"{ModelWriter.Activations}.{activation}Backward(y.Slice(t * stride), ldy, dzt, ldy, batch, {h});");
-                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, dzt, ldy, whh, {h}, dy.Slice(({UnitWriter.Previous(unit)}) * stride), ldy);");
+                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, dzt, ldy, whh, {h}, {plan.PanelWidth}, 0, {h}, dy.Slice(({UnitWriter.Previous(unit)}) * stride), ldy);");
             }
 
             UnitWriter.WriteFlow(w, plan, unit, first);
             w.WriteLine($"{s} dzFirst = dy.Slice(({first}) * stride);");
             w.WriteLine($"{ModelWriter.Activations}.{activation}Backward(y.Slice(({first}) * stride), ldy, dzFirst, ldy, batch, {h});");
-            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(batch, {h}, {h}, dzFirst, ldy, whh, {h}, dh0, {h});");
+            w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(batch, {h}, dzFirst, ldy, whh, {h}, {plan.PanelWidth}, 0, {h}, dh0, {h});");
             w.WriteLine();
             w.WriteLine($"// ∂L/∂W_hh += Σ_t ∂L/∂z_t h_{prev}ᵀ (stored transposed: h_prevᵀ · dz)");
             UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, "dy", "ldy", "stride", 0, h, unit.RecurrentWeight.In("g"));

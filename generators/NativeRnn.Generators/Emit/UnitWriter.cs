@@ -134,9 +134,9 @@ internal static class UnitWriter
         }
 
         w.WriteLine();
-        w.WriteLine("// ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)");
+        w.WriteLine("// ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed and panel-major in scratch)");
         w.WriteLine($"var wih = scratch.Slice(0, {gh * input});");
-        w.WriteLine($"{ModelWriter.Rows}.TransposePanels({unit.InputWeight.In("p")}, {input}, {gh}, {plan.PanelWidth}, wih);");
-        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAdd(rows, {input}, {gh}, {dzx}, {lddz}, wih, {input}, dx, lddx);");
+        w.WriteLine($"{ModelWriter.Rows}.TransposePanelsToPanels({unit.InputWeight.In("p")}, {input}, {gh}, {plan.PanelWidth}, 0, {gh}, wih);");
+        w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddPanels(rows, {gh}, {dzx}, {lddz}, wih, {input}, {plan.PanelWidth}, 0, {input}, dx, lddx);");
     }
 }

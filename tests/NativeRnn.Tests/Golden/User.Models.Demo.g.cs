@@ -1829,7 +1829,7 @@ namespace User.Models
             int rows = steps * batch;
             int stride = batch * ldy;
             global::System.Span<float> whh = scratch.Slice(0, 64);
-            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightHhL0Offset, 64), 8, 8, 64, whh); // W_hh untransposed: [out, in]
+            global::NativeRnn.Kernels.Rows.TransposePanelsToPanels(p.Slice(WeightHhL0Offset, 64), 8, 8, 64, 0, 8, whh); // W_hh untransposed: [out, in], panel-major
 
             // The final state's gradient joins the gradient of the last step's output.
             global::NativeRnn.Kernels.Rows.AddInto(dhN, 8, dy.Slice((steps - 1) * stride), ldy, batch, 8);
@@ -1844,7 +1844,7 @@ namespace User.Models
                 }
                 global::System.Span<float> dzt = dy.Slice(t * stride);
                 global::NativeRnn.Kernels.Activations.TanhBackward(y.Slice(t * stride), ldy, dzt, ldy, batch, 8);
-                global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, dzt, ldy, whh, 8, dy.Slice((t - 1) * stride), ldy);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 8, dzt, ldy, whh, 8, 64, 0, 8, dy.Slice((t - 1) * stride), ldy);
             }
             if (!flow.IsEmpty)
             {
@@ -1852,7 +1852,7 @@ namespace User.Models
             }
             global::System.Span<float> dzFirst = dy.Slice((0) * stride);
             global::NativeRnn.Kernels.Activations.TanhBackward(y.Slice((0) * stride), ldy, dzFirst, ldy, batch, 8);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 8, 8, dzFirst, ldy, whh, 8, dh0, 8);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 8, dzFirst, ldy, whh, 8, 64, 0, 8, dh0, 8);
 
             // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_t−1ᵀ (stored transposed: h_prevᵀ · dz)
             global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(8, batch, h0, 8, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL0Offset, 64), 8, 64, 0, 8);
@@ -1866,10 +1866,10 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasIhL0Offset, 8));
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasHhL0Offset, 8));
 
-            // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)
+            // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed and panel-major in scratch)
             var wih = scratch.Slice(0, 24);
-            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightIhL0Offset, 24), 3, 8, 64, wih);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 3, 8, dy, ldy, wih, 3, dx, lddx);
+            global::NativeRnn.Kernels.Rows.TransposePanelsToPanels(p.Slice(WeightIhL0Offset, 24), 3, 8, 64, 0, 8, wih);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(rows, 8, dy, ldy, wih, 3, 64, 0, 3, dx, lddx);
         }
 
         // ───── Layer 1: simple RNN, relu, 8 → 5 ─────
@@ -1910,7 +1910,7 @@ namespace User.Models
             int rows = steps * batch;
             int stride = batch * ldy;
             global::System.Span<float> whh = scratch.Slice(0, 25);
-            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightHhL1Offset, 25), 5, 5, 64, whh); // W_hh untransposed: [out, in]
+            global::NativeRnn.Kernels.Rows.TransposePanelsToPanels(p.Slice(WeightHhL1Offset, 25), 5, 5, 64, 0, 5, whh); // W_hh untransposed: [out, in], panel-major
 
             // The final state's gradient joins the gradient of the last step's output.
             global::NativeRnn.Kernels.Rows.AddInto(dhN, 5, dy.Slice((steps - 1) * stride), ldy, batch, 5);
@@ -1925,7 +1925,7 @@ namespace User.Models
                 }
                 global::System.Span<float> dzt = dy.Slice(t * stride);
                 global::NativeRnn.Kernels.Activations.ReluBackward(y.Slice(t * stride), ldy, dzt, ldy, batch, 5);
-                global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, dzt, ldy, whh, 5, dy.Slice((t - 1) * stride), ldy);
+                global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 5, dzt, ldy, whh, 5, 64, 0, 5, dy.Slice((t - 1) * stride), ldy);
             }
             if (!flow.IsEmpty)
             {
@@ -1933,7 +1933,7 @@ namespace User.Models
             }
             global::System.Span<float> dzFirst = dy.Slice((0) * stride);
             global::NativeRnn.Kernels.Activations.ReluBackward(y.Slice((0) * stride), ldy, dzFirst, ldy, batch, 5);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(batch, 5, 5, dzFirst, ldy, whh, 5, dh0, 5);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(batch, 5, dzFirst, ldy, whh, 5, 64, 0, 5, dh0, 5);
 
             // ∂L/∂W_hh += Σ_t ∂L/∂z_t h_t−1ᵀ (stored transposed: h_prevᵀ · dz)
             global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(5, batch, h0, 5, dy.Slice((0) * stride), ldy, g.Slice(WeightHhL1Offset, 25), 5, 64, 0, 5);
@@ -1947,10 +1947,10 @@ namespace User.Models
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasIhL1Offset, 5));
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasHhL1Offset, 5));
 
-            // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed in scratch)
+            // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed and panel-major in scratch)
             var wih = scratch.Slice(0, 40);
-            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(WeightIhL1Offset, 40), 8, 5, 64, wih);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 8, 5, dy, ldy, wih, 8, dx, lddx);
+            global::NativeRnn.Kernels.Rows.TransposePanelsToPanels(p.Slice(WeightIhL1Offset, 40), 8, 5, 64, 0, 5, wih);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(rows, 5, dy, ldy, wih, 8, 64, 0, 8, dx, lddx);
         }
 
         // ─────────────── Head: dense, 5 → 2 ───────────────
@@ -1970,10 +1970,10 @@ namespace User.Models
             global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(5, rows, h, ldh, dy, 2, g.Slice(HeadWeightOffset, 10), 2, 64, 0, 2);
             global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 2, 2, g.Slice(HeadBiasOffset, 2));
 
-            // ∂L/∂h_t += Wᵀ ∂L/∂y_t (row form: dy · W, with W untransposed in scratch)
+            // ∂L/∂h_t += Wᵀ ∂L/∂y_t (row form: dy · W, with W untransposed and panel-major in scratch)
             global::System.Span<float> weight = scratch.Slice(0, 10);
-            global::NativeRnn.Kernels.Rows.TransposePanels(p.Slice(HeadWeightOffset, 10), 5, 2, 64, weight);
-            global::NativeRnn.Kernels.Gemm.MultiplyAdd(rows, 5, 2, dy, 2, weight, 5, dh, lddh);
+            global::NativeRnn.Kernels.Rows.TransposePanelsToPanels(p.Slice(HeadWeightOffset, 10), 5, 2, 64, 0, 2, weight);
+            global::NativeRnn.Kernels.Gemm.MultiplyAddPanels(rows, 2, dy, 2, weight, 5, 64, 0, 5, dh, lddh);
         }
 
         // ─────────────── The model through NativeRnn's interfaces ───────────────
