@@ -151,4 +151,48 @@ public class GemmTests
             Assert.Equal(rowMajorD, panelMajorD);
         }).QuickCheckThrowOnFailure();
     }
+
+    [Fact]
+    public void Long_panel_products_taken_in_row_chunks_and_depth_slices_give_the_one_pass_result_bit_for_bit()
+    {
+        // A deep product (k = 4000) makes MultiplyAddPanels split A's rows into chunks (64 rows for any L2 up to
+        // 2 MiB) and MultiplyAddTransposedAPanels take one 64-deep slice across all panels at a time; neither may
+        // change a sum's order, so both must equal the single-pass row-major products exactly.
+        const int m = 200, n = 130, k = 4000, seed = 17;
+        int panelWidth = Panels.Width<float>();
+        float[] a = Random(m * k, seed, 15), b = Random(k * n, seed, 16), c = Random(m * n, seed, 17), packedB = new float[k * n];
+        for (int p = 0; p < k; p++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                packedB[Panels.Index(p, j, k, n, panelWidth)] = b[(p * n) + j];
+            }
+        }
+
+        float[] rowMajor = (float[])c.Clone(), panelMajor = (float[])c.Clone();
+        Gemm.MultiplyAdd<float>(m, n, k, a, k, b, n, rowMajor, n);
+        Gemm.MultiplyAddPanels<float>(m, k, a, k, packedB, n, panelWidth, 0, n, panelMajor, n);
+        Assert.Equal(rowMajor, panelMajor);
+        Check(m, n, k, (i, j) => c[(i * n) + j], (i, j) => panelMajor[(i * n) + j], (i, p) => a[(i * k) + p], (p, j) => b[(p * n) + j]);
+
+        // Aᵀ·B with A stored [k×m], into C panel-major.
+        float[] at = Random(k * m, seed, 18), transposed = (float[])c.Clone(), panelC = new float[m * n];
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                panelC[Panels.Index(i, j, m, n, panelWidth)] = c[(i * n) + j];
+            }
+        }
+
+        Gemm.MultiplyAddTransposedA<float>(m, n, k, at, m, b, n, transposed, n);
+        Gemm.MultiplyAddTransposedAPanels<float>(m, k, at, m, b, n, panelC, n, panelWidth, 0, n);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                Assert.Equal(transposed[(i * n) + j], panelC[Panels.Index(i, j, m, n, panelWidth)]);
+            }
+        }
+    }
 }
