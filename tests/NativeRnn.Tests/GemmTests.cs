@@ -195,4 +195,21 @@ public class GemmTests
             }
         }
     }
+
+    [Fact]
+    public void Two_bias_sums_in_one_pass_equal_two_single_sums_bit_for_bit()
+    {
+        Prop.ForAll(Sizes().ToArbitrary(), size =>
+        {
+            (int rows, int columns) = (size.M * 3, size.N);
+            int ld = columns + (size.Seed % 3);
+            float[] x = Random(rows * ld, size.Seed, 19), first = Random(columns, size.Seed, 20), second = Random(columns, size.Seed, 21);
+            float[] expectedFirst = (float[])first.Clone(), expectedSecond = (float[])second.Clone();
+            Rows.SumInto<float>(x, rows, columns, ld, expectedFirst);
+            Rows.SumInto<float>(x, rows, columns, ld, expectedSecond);
+            Rows.SumInto<float>(x, rows, columns, ld, first, second);
+            Assert.Equal(expectedFirst, first);
+            Assert.Equal(expectedSecond, second);
+        }).QuickCheckThrowOnFailure();
+    }
 }

@@ -124,8 +124,16 @@ internal static class UnitWriter
         {
             w.WriteLine("// ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)");
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({input}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh}, {plan.PanelWidth}, 0, {gh});");
-            w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias!.In("g")});");
-            w.WriteLine($"{ModelWriter.Rows}.SumInto({dzh}, rows, {gh}, {lddz}, {unit.RecurrentBias!.In("g")});");
+            if (dzx == dzh)
+            {
+                // LSTM and RNN: both biases get the same sums, so dz is read once for the two.
+                w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias!.In("g")}, {unit.RecurrentBias!.In("g")});");
+            }
+            else
+            {
+                w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias!.In("g")});");
+                w.WriteLine($"{ModelWriter.Rows}.SumInto({dzh}, rows, {gh}, {lddz}, {unit.RecurrentBias!.In("g")});");
+            }
         }
         else
         {

@@ -154,6 +154,37 @@ public static class Rows
         }
     }
 
+    /// <summary>
+    /// <c>sum[c] += Σ_r x[r, c]</c> and <c>secondSum[c] += Σ_r x[r, c]</c>: two biases with the same gradient (an LSTM's
+    /// or an RNN's <c>b_ih</c> and <c>b_hh</c>), each summed exactly as <see cref="SumInto{T}(ReadOnlySpan{T}, int, int, int, Span{T})"/>
+    /// would, with <paramref name="x"/> (megabytes over a whole batch) read from memory once instead of twice.
+    /// </summary>
+    /// <param name="x">Source matrix.</param>
+    /// <param name="rows">Rows.</param>
+    /// <param name="columns">Columns.</param>
+    /// <param name="ld">Leading dimension of <paramref name="x"/>.</param>
+    /// <param name="sum">Accumulated into, <paramref name="columns"/> long.</param>
+    /// <param name="secondSum">Also accumulated into, <paramref name="columns"/> long.</param>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SumInto<T>(ReadOnlySpan<T> x, int rows, int columns, int ld, Span<T> sum, Span<T> secondSum)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Gemm.CheckMatrix(x.Length, rows, columns, ld, nameof(x));
+        CheckLength(sum.Length, columns, nameof(sum));
+        CheckLength(secondSum.Length, columns, nameof(secondSum));
+        ref T source = ref MemoryMarshal.GetReference(x);
+        ref T first = ref MemoryMarshal.GetReference(sum);
+        ref T second = ref MemoryMarshal.GetReference(secondSum);
+        for (int r = 0; r < rows; r++)
+        {
+            // The row is read from memory for the first sum and from L1 for the second.
+            ref T row = ref Unsafe.Add(ref source, r * ld);
+            ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref row, ref first, columns);
+            ElementwiseDriver.MapInPlace<AddOperator<T>, T>(ref row, ref second, columns);
+        }
+    }
+
     /// <summary><c>y[r, :] += x[r, :]</c> for two strided matrices.</summary>
     /// <param name="x">Source matrix.</param>
     /// <param name="ldx">Leading dimension of <paramref name="x"/>.</param>

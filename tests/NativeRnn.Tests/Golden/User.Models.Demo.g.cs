@@ -1863,8 +1863,7 @@ namespace User.Models
 
             // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)
             global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(3, rows, x, ldx, dy, ldy, g.Slice(WeightIhL0Offset, 24), 8, 64, 0, 8);
-            global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasIhL0Offset, 8));
-            global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasHhL0Offset, 8));
+            global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 8, ldy, g.Slice(BiasIhL0Offset, 8), g.Slice(BiasHhL0Offset, 8));
 
             // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed and panel-major in scratch)
             var wih = scratch.Slice(0, 24);
@@ -1944,8 +1943,7 @@ namespace User.Models
 
             // ∂L/∂W_ih += Σ_t ∂L/∂z_t x_tᵀ;  ∂L/∂b_ih += Σ_t ∂L/∂z_t;  ∂L/∂b_hh += Σ_t ∂L/∂(recurrent z_t)
             global::NativeRnn.Kernels.Gemm.MultiplyAddTransposedAPanels(8, rows, x, ldx, dy, ldy, g.Slice(WeightIhL1Offset, 40), 5, 64, 0, 5);
-            global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasIhL1Offset, 5));
-            global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasHhL1Offset, 5));
+            global::NativeRnn.Kernels.Rows.SumInto(dy, rows, 5, ldy, g.Slice(BiasIhL1Offset, 5), g.Slice(BiasHhL1Offset, 5));
 
             // ∂L/∂x_t += ∂L/∂z_t · W_ih (W_ih untransposed and panel-major in scratch)
             var wih = scratch.Slice(0, 40);
