@@ -24,6 +24,22 @@ public class GemmTests
     private static float[] Random(int length, int seed, ulong stream)
         => ModelTools.Convert<float>(ModelTools.Uniform((ulong)seed, stream, length));
 
+    /// <summary>A row-major <paramref name="rows"/>×<paramref name="columns"/> matrix in the panel-major layout of <see cref="Panels"/>.</summary>
+    private static T[] ToPanels<T>(T[] rowMajor, int rows, int columns)
+        where T : unmanaged
+    {
+        var panels = new T[rows * columns];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                panels[Panels.Index(r, c, rows, columns, Panels.Width<T>())] = rowMajor[(r * columns) + c];
+            }
+        }
+
+        return panels;
+    }
+
     /// <summary>Asserts |c − (c₀ + Σ a·b)| within float rounding of the terms' magnitudes, element by element.</summary>
     private static void Check(int m, int n, int k, Func<int, int, float> c0, Func<int, int, float> c, Func<int, int, float> a, Func<int, int, float> b)
     {
@@ -123,28 +139,14 @@ public class GemmTests
         {
             (int m, int n, int k) = (size.M, size.N, size.K);
             float[] a = Random(m * k, size.Seed, 12), b = Random(k * n, size.Seed, 13), c = Random(m * n, size.Seed, 14);
-            float[] rowMajor = (float[])c.Clone(), panelMajor = (float[])c.Clone(), packed = new float[k * n];
-            for (int p = 0; p < k; p++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    packed[Panels.Index(p, j, k, n, Panels.Width<float>())] = b[(p * n) + j];
-                }
-            }
+            float[] rowMajor = (float[])c.Clone(), panelMajor = (float[])c.Clone(), packed = ToPanels(b, k, n);
 
             Gemm.MultiplyAdd<float>(m, n, k, a, k, b, n, rowMajor, n);
             Gemm.MultiplyAddPanels<float>(m, k, a, k, packed, n, Panels.Width<float>(), 0, n, panelMajor, n);
             Assert.Equal(rowMajor, panelMajor);
 
             double[] ad = Array.ConvertAll(a, v => (double)v), bd = Array.ConvertAll(b, v => (double)v), cd = Array.ConvertAll(c, v => (double)v);
-            double[] rowMajorD = (double[])cd.Clone(), panelMajorD = (double[])cd.Clone(), packedD = new double[k * n];
-            for (int p = 0; p < k; p++)
-            {
-                for (int j = 0; j < n; j++)
-                {
-                    packedD[Panels.Index(p, j, k, n, Panels.Width<double>())] = bd[(p * n) + j];
-                }
-            }
+            double[] rowMajorD = (double[])cd.Clone(), panelMajorD = (double[])cd.Clone(), packedD = ToPanels(bd, k, n);
 
             Gemm.MultiplyAdd<double>(m, n, k, ad, k, bd, n, rowMajorD, n);
             Gemm.MultiplyAddPanels<double>(m, k, ad, k, packedD, n, Panels.Width<double>(), 0, n, panelMajorD, n);
@@ -160,14 +162,7 @@ public class GemmTests
         // change a sum's order, so both must equal the single-pass row-major products exactly.
         const int m = 200, n = 130, k = 4000, seed = 17;
         int panelWidth = Panels.Width<float>();
-        float[] a = Random(m * k, seed, 15), b = Random(k * n, seed, 16), c = Random(m * n, seed, 17), packedB = new float[k * n];
-        for (int p = 0; p < k; p++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                packedB[Panels.Index(p, j, k, n, panelWidth)] = b[(p * n) + j];
-            }
-        }
+        float[] a = Random(m * k, seed, 15), b = Random(k * n, seed, 16), c = Random(m * n, seed, 17), packedB = ToPanels(b, k, n);
 
         float[] rowMajor = (float[])c.Clone(), panelMajor = (float[])c.Clone();
         Gemm.MultiplyAdd<float>(m, n, k, a, k, b, n, rowMajor, n);
@@ -176,14 +171,7 @@ public class GemmTests
         Check(m, n, k, (i, j) => c[(i * n) + j], (i, j) => panelMajor[(i * n) + j], (i, p) => a[(i * k) + p], (p, j) => b[(p * n) + j]);
 
         // Aᵀ·B with A stored [k×m], into C panel-major.
-        float[] at = Random(k * m, seed, 18), transposed = (float[])c.Clone(), panelC = new float[m * n];
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                panelC[Panels.Index(i, j, m, n, panelWidth)] = c[(i * n) + j];
-            }
-        }
+        float[] at = Random(k * m, seed, 18), transposed = (float[])c.Clone(), panelC = ToPanels(c, m, n);
 
         Gemm.MultiplyAddTransposedA<float>(m, n, k, at, m, b, n, transposed, n);
         Gemm.MultiplyAddTransposedAPanels<float>(m, k, at, m, b, n, panelC, n, panelWidth, 0, n);
