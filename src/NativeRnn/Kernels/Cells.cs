@@ -269,15 +269,28 @@ public static class Cells
         Gemm.CheckMatrix(hPrevious.Length, rows, hidden, ldhPrevious, nameof(hPrevious));
         for (int r = 0; r < rows; r++)
         {
-            Span<T> row = cache.Slice(r * ldCache);
-            ReadOnlySpan<T> ghr = gh.Slice(r * ldgh);
-            ReadOnlySpan<T> hp = hPrevious.Slice(r * ldhPrevious);
-            for (int j = 0; j < hidden; j++)
+            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
+            ref T ghr = ref Unsafe.Add(ref MemoryMarshal.GetReference(gh), r * ldgh);
+            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
+            int j = 0;
+            if (Simd512<T>.IsAccelerated)
             {
-                T rj = Sigmoid(row[j] + ghr[j]);
-                row[j] = rj;
-                row[hidden + j] = Sigmoid(row[hidden + j] + ghr[hidden + j]);
-                row[(3 * hidden) + j] = rj * hp[j];
+                j = GruResetBeforeForwardGates<Simd512<T>, Vector512<T>, T>(ref row, ref ghr, ref hp, hidden, j);
+            }
+
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
+            {
+                j = GruResetBeforeForwardGates<Simd256<T>, Vector256<T>, T>(ref row, ref ghr, ref hp, hidden, j);
+            }
+
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
+            {
+                j = GruResetBeforeForwardGates<Simd128<T>, Vector128<T>, T>(ref row, ref ghr, ref hp, hidden, j);
+            }
+
+            if (j < hidden)
+            {
+                GruResetBeforeForwardGates<SimdScalar<T>, T, T>(ref row, ref ghr, ref hp, hidden, j);
             }
         }
     }
@@ -307,16 +320,29 @@ public static class Cells
         Gemm.CheckMatrix(h.Length, rows, hidden, ldh, nameof(h));
         for (int r = 0; r < rows; r++)
         {
-            Span<T> row = cache.Slice(r * ldCache);
-            ReadOnlySpan<T> g = ghn.Slice(r * ldghn);
-            ReadOnlySpan<T> hp = hPrevious.Slice(r * ldhPrevious);
-            Span<T> hr = h.Slice(r * ldh);
-            for (int j = 0; j < hidden; j++)
+            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
+            ref T g = ref Unsafe.Add(ref MemoryMarshal.GetReference(ghn), r * ldghn);
+            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
+            ref T hr = ref Unsafe.Add(ref MemoryMarshal.GetReference(h), r * ldh);
+            int j = 0;
+            if (Simd512<T>.IsAccelerated)
             {
-                T n = Tanh(row[(2 * hidden) + j] + g[j]);
-                row[(2 * hidden) + j] = n;
-                T z = row[hidden + j];
-                hr[j] = n + (z * (hp[j] - n));
+                j = GruResetBeforeForwardUpdate<Simd512<T>, Vector512<T>, T>(ref row, ref g, ref hp, ref hr, hidden, j);
+            }
+
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
+            {
+                j = GruResetBeforeForwardUpdate<Simd256<T>, Vector256<T>, T>(ref row, ref g, ref hp, ref hr, hidden, j);
+            }
+
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
+            {
+                j = GruResetBeforeForwardUpdate<Simd128<T>, Vector128<T>, T>(ref row, ref g, ref hp, ref hr, hidden, j);
+            }
+
+            if (j < hidden)
+            {
+                GruResetBeforeForwardUpdate<SimdScalar<T>, T, T>(ref row, ref g, ref hp, ref hr, hidden, j);
             }
         }
     }
@@ -352,22 +378,31 @@ public static class Cells
         Gemm.CheckMatrix(dzh.Length, rows, 3 * hidden, lddz, nameof(dzh));
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<T> row = cache.Slice(r * ldCache);
-            ReadOnlySpan<T> hp = hPrevious.Slice(r * ldhPrevious);
-            ReadOnlySpan<T> d = dh.Slice(r * lddh);
-            Span<T> dhp = dhPrevious.Slice(r * lddhPrevious);
-            Span<T> dx = dzx.Slice(r * lddz);
-            Span<T> dhh = dzh.Slice(r * lddz);
-            for (int j = 0; j < hidden; j++)
+            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
+            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
+            ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dh), r * lddh);
+            ref T dhp = ref Unsafe.Add(ref MemoryMarshal.GetReference(dhPrevious), r * lddhPrevious);
+            ref T dx = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzx), r * lddz);
+            ref T dhh = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzh), r * lddz);
+            int j = 0;
+            if (Simd512<T>.IsAccelerated)
             {
-                T z = row[hidden + j], n = row[(2 * hidden) + j];
-                T dzPre = d[j] * (hp[j] - n) * z * (T.One - z);
-                T dnPre = d[j] * (T.One - z) * (T.One - (n * n));
-                dhp[j] += d[j] * z;
-                dx[hidden + j] = dzPre;
-                dhh[hidden + j] = dzPre;
-                dx[(2 * hidden) + j] = dnPre;
-                dhh[(2 * hidden) + j] = dnPre;
+                j = GruResetBeforeBackwardUpdate<Simd512<T>, Vector512<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
+            {
+                j = GruResetBeforeBackwardUpdate<Simd256<T>, Vector256<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
+            {
+                j = GruResetBeforeBackwardUpdate<Simd128<T>, Vector128<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (j < hidden)
+            {
+                GruResetBeforeBackwardUpdate<SimdScalar<T>, T, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
             }
         }
     }
@@ -403,30 +438,132 @@ public static class Cells
         Gemm.CheckMatrix(dzh.Length, rows, 3 * hidden, lddz, nameof(dzh));
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<T> row = cache.Slice(r * ldCache);
-            ReadOnlySpan<T> hp = hPrevious.Slice(r * ldhPrevious);
-            ReadOnlySpan<T> d = drh.Slice(r * lddrh);
-            Span<T> dhp = dhPrevious.Slice(r * lddhPrevious);
-            Span<T> dx = dzx.Slice(r * lddz);
-            Span<T> dhh = dzh.Slice(r * lddz);
-            for (int j = 0; j < hidden; j++)
+            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
+            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
+            ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(drh), r * lddrh);
+            ref T dhp = ref Unsafe.Add(ref MemoryMarshal.GetReference(dhPrevious), r * lddhPrevious);
+            ref T dx = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzx), r * lddz);
+            ref T dhh = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzh), r * lddz);
+            int j = 0;
+            if (Simd512<T>.IsAccelerated)
             {
-                T rj = row[j];
-                T drPre = d[j] * hp[j] * rj * (T.One - rj);
-                dhp[j] += d[j] * rj;
-                dx[j] = drPre;
-                dhh[j] = drPre;
+                j = GruResetBeforeBackwardReset<Simd512<T>, Vector512<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
+            {
+                j = GruResetBeforeBackwardReset<Simd256<T>, Vector256<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
+            {
+                j = GruResetBeforeBackwardReset<Simd128<T>, Vector128<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (j < hidden)
+            {
+                GruResetBeforeBackwardReset<SimdScalar<T>, T, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
             }
         }
     }
 
-    private static T Sigmoid<T>(T x)
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int GruResetBeforeForwardGates<TOps, TVector, T>(ref T row, ref T gh, ref T hPrevious, int hidden, int start)
+        where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => SigmoidOperator<T>.Invoke<SimdScalar<T>, T>(x);
+    {
+        int end = start + ((hidden - start) / TOps.Count * TOps.Count);
+        ActivateSumRange<TOps, TVector, T, SigmoidOperator<T>>(ref row, ref gh, start, end);
+        ActivateSumRange<TOps, TVector, T, SigmoidOperator<T>>(ref Unsafe.Add(ref row, hidden), ref Unsafe.Add(ref gh, hidden), start, end);
+        for (int j = start; j < end; j += TOps.Count)
+        {
+            ref T rj = ref Unsafe.Add(ref row, j);
+            TOps.Store(TOps.Multiply(TOps.Load(ref rj), TOps.Load(ref Unsafe.Add(ref hPrevious, j))), ref Unsafe.Add(ref rj, 3 * hidden));
+        }
 
-    private static T Tanh<T>(T x)
+        return end;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int GruResetBeforeForwardUpdate<TOps, TVector, T>(ref T row, ref T ghn, ref T hPrevious, ref T h, int hidden, int start)
+        where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => TanhOperator<T>.Invoke<SimdScalar<T>, T>(x);
+    {
+        int end = start + ((hidden - start) / TOps.Count * TOps.Count);
+        ref T zRow = ref Unsafe.Add(ref row, hidden);
+        ref T nRow = ref Unsafe.Add(ref row, 2 * hidden);
+        ActivateSumRange<TOps, TVector, T, TanhOperator<T>>(ref nRow, ref ghn, start, end);
+        for (int j = start; j < end; j += TOps.Count)
+        {
+            // h = (1 − z) ⊙ n + z ⊙ h_prev = n + z ⊙ (h_prev − n)
+            TVector n = TOps.Load(ref Unsafe.Add(ref nRow, j));
+            TVector hp = TOps.Load(ref Unsafe.Add(ref hPrevious, j));
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref Unsafe.Add(ref zRow, j)), TOps.Subtract(hp, n), n), ref Unsafe.Add(ref h, j));
+        }
+
+        return end;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int GruResetBeforeBackwardUpdate<TOps, TVector, T>(ref T row, ref T hPrevious, ref T dh, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVector one = TOps.Broadcast(T.One);
+        int j = start;
+        for (; j + TOps.Count <= hidden; j += TOps.Count)
+        {
+            TVector z = TOps.Load(ref Unsafe.Add(ref row, hidden + j));
+            TVector n = TOps.Load(ref Unsafe.Add(ref row, (2 * hidden) + j));
+            TVector d = TOps.Load(ref Unsafe.Add(ref dh, j));
+            TVector oneMinusZ = TOps.Subtract(one, z);
+            TVector dzPre = TOps.Multiply(TOps.Multiply(TOps.Multiply(d, TOps.Subtract(TOps.Load(ref Unsafe.Add(ref hPrevious, j)), n)), z), oneMinusZ);
+            TVector dnPre = TOps.Multiply(TOps.Multiply(d, oneMinusZ), TOps.Subtract(one, TOps.Multiply(n, n)));
+            ref T dhp = ref Unsafe.Add(ref dhPrevious, j);
+            TOps.Store(TOps.Add(TOps.Load(ref dhp), TOps.Multiply(d, z)), ref dhp);
+            TOps.Store(dzPre, ref Unsafe.Add(ref dzx, hidden + j));
+            TOps.Store(dzPre, ref Unsafe.Add(ref dzh, hidden + j));
+            TOps.Store(dnPre, ref Unsafe.Add(ref dzx, (2 * hidden) + j));
+            TOps.Store(dnPre, ref Unsafe.Add(ref dzh, (2 * hidden) + j));
+        }
+
+        return j;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int GruResetBeforeBackwardReset<TOps, TVector, T>(ref T row, ref T hPrevious, ref T drh, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVector one = TOps.Broadcast(T.One);
+        int j = start;
+        for (; j + TOps.Count <= hidden; j += TOps.Count)
+        {
+            TVector r = TOps.Load(ref Unsafe.Add(ref row, j));
+            TVector d = TOps.Load(ref Unsafe.Add(ref drh, j));
+            TVector drPre = TOps.Multiply(TOps.Multiply(TOps.Multiply(d, TOps.Load(ref Unsafe.Add(ref hPrevious, j))), r), TOps.Subtract(one, r));
+            ref T dhp = ref Unsafe.Add(ref dhPrevious, j);
+            TOps.Store(TOps.Add(TOps.Load(ref dhp), TOps.Multiply(d, r)), ref dhp);
+            TOps.Store(drPre, ref Unsafe.Add(ref dzx, j));
+            TOps.Store(drPre, ref Unsafe.Add(ref dzh, j));
+        }
+
+        return j;
+    }
+
+    /// <summary>Sets <c>x[j] = f(x[j] + y[j])</c> for <c>j</c> in <c>[start, end)</c>, whole vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ActivateSumRange<TOps, TVector, T, TActivation>(ref T x, ref T y, int start, int end)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TActivation : IUnaryOperator<T>
+    {
+        for (int j = start; j < end; j += TOps.Count)
+        {
+            ref T v = ref Unsafe.Add(ref x, j);
+            TOps.Store(TActivation.Invoke<TOps, TVector>(TOps.Add(TOps.Load(ref v), TOps.Load(ref Unsafe.Add(ref y, j)))), ref v);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int LstmForward<TOps, TVector, T>(ref T row, ref T cPrevious, ref T h, int hidden, int start)
@@ -434,31 +571,40 @@ public static class Cells
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = TOps.Count;
-        int j = start;
-        for (; j + width <= hidden; j += width)
+        int end = start + ((hidden - start) / width * width);
+
+        // Gate by gate, then the cell. Each loop's iterations are independent and short, so out-of-order execution
+        // overlaps several of them; one loop doing all five activations of a vector ran at the latency of its chain.
+        ActivateRange<TOps, TVector, T, SigmoidOperator<T>>(ref row, start, end);
+        ActivateRange<TOps, TVector, T, SigmoidOperator<T>>(ref Unsafe.Add(ref row, hidden), start, end);
+        ActivateRange<TOps, TVector, T, TanhOperator<T>>(ref Unsafe.Add(ref row, 2 * hidden), start, end);
+        ActivateRange<TOps, TVector, T, SigmoidOperator<T>>(ref Unsafe.Add(ref row, 3 * hidden), start, end);
+        for (int j = start; j < end; j += width)
         {
             ref T zi = ref Unsafe.Add(ref row, j);
-            ref T zf = ref Unsafe.Add(ref zi, hidden);
-            ref T zg = ref Unsafe.Add(ref zf, hidden);
-            ref T zo = ref Unsafe.Add(ref zg, hidden);
-            ref T c = ref Unsafe.Add(ref zo, hidden);
-            ref T tc = ref Unsafe.Add(ref c, hidden);
-            TVector i = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref zi));
-            TVector f = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref zf));
-            TVector g = TanhOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref zg));
-            TVector o = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Load(ref zo));
-            TVector cNew = TOps.MultiplyAdd(f, TOps.Load(ref Unsafe.Add(ref cPrevious, j)), TOps.Multiply(i, g));
+            ref T c = ref Unsafe.Add(ref zi, 4 * hidden);
+            TVector cNew = TOps.MultiplyAdd(TOps.Load(ref Unsafe.Add(ref zi, hidden)), TOps.Load(ref Unsafe.Add(ref cPrevious, j)), TOps.Multiply(TOps.Load(ref zi), TOps.Load(ref Unsafe.Add(ref zi, 2 * hidden))));
             TVector tanhC = TanhOperator<T>.Invoke<TOps, TVector>(cNew);
-            TOps.Store(i, ref zi);
-            TOps.Store(f, ref zf);
-            TOps.Store(g, ref zg);
-            TOps.Store(o, ref zo);
             TOps.Store(cNew, ref c);
-            TOps.Store(tanhC, ref tc);
-            TOps.Store(TOps.Multiply(o, tanhC), ref Unsafe.Add(ref h, j));
+            TOps.Store(tanhC, ref Unsafe.Add(ref c, hidden));
+            TOps.Store(TOps.Multiply(TOps.Load(ref Unsafe.Add(ref zi, 3 * hidden)), tanhC), ref Unsafe.Add(ref h, j));
         }
 
-        return j;
+        return end;
+    }
+
+    /// <summary>Applies <typeparamref name="TActivation"/> in place to elements <c>[start, end)</c> of <paramref name="x"/>, whole vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ActivateRange<TOps, TVector, T, TActivation>(ref T x, int start, int end)
+        where TOps : ISimd<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TActivation : IUnaryOperator<T>
+    {
+        for (int j = start; j < end; j += TOps.Count)
+        {
+            ref T v = ref Unsafe.Add(ref x, j);
+            TOps.Store(TActivation.Invoke<TOps, TVector>(TOps.Load(ref v)), ref v);
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -506,30 +652,26 @@ public static class Cells
         where TOps : ISimd<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int width = TOps.Count;
-        int j = start;
-        for (; j + width <= hidden; j += width)
+        int end = start + ((hidden - start) / TOps.Count * TOps.Count);
+
+        // r and z first, each loop's iterations independent (as in the LSTM's), then n and h.
+        ActivateSumRange<TOps, TVector, T, SigmoidOperator<T>>(ref row, ref gh, start, end);
+        ActivateSumRange<TOps, TVector, T, SigmoidOperator<T>>(ref Unsafe.Add(ref row, hidden), ref Unsafe.Add(ref gh, hidden), start, end);
+        for (int j = start; j < end; j += TOps.Count)
         {
             ref T xr = ref Unsafe.Add(ref row, j);
-            ref T xz = ref Unsafe.Add(ref xr, hidden);
-            ref T xn = ref Unsafe.Add(ref xz, hidden);
-            ref T hn = ref Unsafe.Add(ref xn, hidden);
-            ref T ghr = ref Unsafe.Add(ref gh, j);
-            TVector ghn = TOps.Load(ref Unsafe.Add(ref ghr, 2 * hidden));
-            TVector r = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Add(TOps.Load(ref xr), TOps.Load(ref ghr)));
-            TVector z = SigmoidOperator<T>.Invoke<TOps, TVector>(TOps.Add(TOps.Load(ref xz), TOps.Load(ref Unsafe.Add(ref ghr, hidden))));
-            TVector n = TanhOperator<T>.Invoke<TOps, TVector>(TOps.MultiplyAdd(r, ghn, TOps.Load(ref xn)));
+            ref T xn = ref Unsafe.Add(ref xr, 2 * hidden);
+            TVector ghn = TOps.Load(ref Unsafe.Add(ref gh, (2 * hidden) + j));
+            TVector n = TanhOperator<T>.Invoke<TOps, TVector>(TOps.MultiplyAdd(TOps.Load(ref xr), ghn, TOps.Load(ref xn)));
             TVector hp = TOps.Load(ref Unsafe.Add(ref hPrevious, j));
-            TOps.Store(r, ref xr);
-            TOps.Store(z, ref xz);
             TOps.Store(n, ref xn);
-            TOps.Store(ghn, ref hn);
+            TOps.Store(ghn, ref Unsafe.Add(ref xn, hidden));
 
             // h = (1 − z) ⊙ n + z ⊙ h_prev = n + z ⊙ (h_prev − n)
-            TOps.Store(TOps.MultiplyAdd(z, TOps.Subtract(hp, n), n), ref Unsafe.Add(ref h, j));
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref Unsafe.Add(ref xr, hidden)), TOps.Subtract(hp, n), n), ref Unsafe.Add(ref h, j));
         }
 
-        return j;
+        return end;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
