@@ -42,15 +42,19 @@ internal sealed class KernelContext
     private const int L1Bytes = 32 * 1024;
 
     /// <summary>
-    /// Weights above this many bytes (the 48 KiB L1d of current cores) alternate their sweep order, so the
-    /// panels the previous step read last, still in L1 or L2, are read first.
+    /// Weights above this many bytes may not fit, with the rest of a step's data, in the smallest L1d of the class
+    /// (32 KiB): their panel kernels can alternate their sweep order, so that the panels the previous step read last,
+    /// still in L1 or L2, are read first. Whether they do is decided at start-up from the machine's L1d.
     /// </summary>
-    private const int ZigzagBytes = 48 * 1024;
+    private const int ZigzagBytes = 24 * 1024;
 
     public int WeightBytes => Gates * H * (Layer.InputWidth + H) * Plan.ElementSize;
 
-    /// <summary>Whether the sweep order alternates between calls (weights beyond L1).</summary>
-    public bool Zigzag => WeightBytes > ZigzagBytes;
+    /// <summary>What a step reads and writes: the weights, both biases, the pre-activation buffer, x, h, c and the new h.</summary>
+    public int WorkingBytes => WeightBytes + (((3 * Gates * H) + Layer.InputWidth + (4 * H)) * Plan.ElementSize);
+
+    /// <summary>Whether the panel kernels carry the alternating sweep (and the layer its flags): weights that may exceed L1, streamed at some width.</summary>
+    public bool Zigzag => WeightBytes > ZigzagBytes && VectorWidth.Vectors(Plan.ElementSize).Any(width => Choose(width).Tiles is null);
 
     public string Name(bool projected) => Unit.Name + (projected ? "StepProjected" : "Step");
 

@@ -69,8 +69,13 @@ internal static class StepKernelWriter
         w.WriteLine();
         if (context.Zigzag)
         {
-            w.WriteLine("/// <summary>Flips every call: the order in which the next step sweeps this layer's weights.</summary>");
-            w.WriteLine($"private static int s_{Camel(unit.Name)}Sweep;");
+            string name = Camel(unit.Name);
+            w.WriteLine("/// <summary>Whether this layer's step alternates its sweep order: what it reads does not fit this core's L1d.</summary>");
+            w.WriteLine($"private static readonly bool s_{name}Alternates = global::NativeRnn.Kernels.CacheGeometry.Current.L1DataBytes < {context.WorkingBytes};");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Flips every call on this thread (the caches it warmed are its core's): the order in which the next step sweeps this layer's weights.</summary>");
+            w.WriteLine("[global::System.ThreadStatic]");
+            w.WriteLine($"private static int t_{name}Sweep;");
             w.WriteLine();
         }
 
@@ -132,9 +137,10 @@ internal static class StepKernelWriter
 
         using (w.Block($"private static void {k.Name(projected)}{width.Bits}({k.Parameters(first)})"))
         {
-            if (k.Zigzag)
+            if (k.Zigzag && shape.Tiles is null)
             {
-                w.WriteLine($"int sweep = s_{Camel(k.Unit.Name)}Sweep ^= 1;");
+                string name = Camel(k.Unit.Name);
+                w.WriteLine($"int sweep = s_{name}Alternates ? (t_{name}Sweep ^= 1) : 0;");
             }
 
             if (shape.Tiles is not null)
