@@ -15,6 +15,9 @@ internal static class GruWriter
         bool after = layer.Info.ResetAfter;
         int h = layer.Hidden, input = layer.InputWidth, gh = 3 * h, ldc = layer.CacheWidth;
         string s = plan.Span, rs = plan.ReadOnlySpan;
+
+        // Reset before, the recurrent pre-activations' gradient equals the input side's in every block, so dz serves both.
+        string dzh = after ? "dz2" : "dz";
         string prev = UnitWriter.PreviousText(unit), first = UnitWriter.First(unit), previous = UnitWriter.Previous(unit), last = UnitWriter.Last(unit);
         string cells = "global::NativeRnn.Kernels.Cells";
 
@@ -86,7 +89,9 @@ internal static class GruWriter
         }
 
         w.WriteLine();
-        w.WriteLine($"/// <summary>Backward of <see cref=\"{unit.Name}Forward\"/>: dz receives ∂L/∂(W_ih x + b_ih), dz2 ∂L/∂(recurrent pre-activations), [rows, {gh}] each.</summary>");
+        w.WriteLine(after
+            ? $"/// <summary>Backward of <see cref=\"{unit.Name}Forward\"/>: dz receives ∂L/∂(W_ih x + b_ih), dz2 ∂L/∂(recurrent pre-activations), [rows, {gh}] each.</summary>"
+            : $"/// <summary>Backward of <see cref=\"{unit.Name}Forward\"/>: dz [rows, {gh}] receives ∂L/∂(W_ih x + b_ih), which reset before is also ∂L/∂(recurrent pre-activations); dz2 is not used.</summary>");
         w.WriteLine(UnitWriter.AggressiveOptimization);
         using (w.Block(UnitWriter.BackwardSignature(plan, unit)))
         {
@@ -128,7 +133,7 @@ internal static class GruWriter
                 w.WriteLine($"{s} dhPrevious = isFirst ? dh0 : dy.Slice(({previous}) * stride);");
                 w.WriteLine($"{rs} ct = cache.Slice(t * cacheStride);");
                 w.WriteLine($"{s} dzx = dz.Slice(t * dzStride);");
-                w.WriteLine($"{s} dzh = dz2.Slice(t * dzStride);");
+                w.WriteLine($"{s} dzh = {dzh}.Slice(t * dzStride);");
                 if (after)
                 {
                     w.WriteLine($"{cells}.GruBackward(ct, {ldc}, hPrevious, ldPrevious, dy.Slice(t * stride), ldy, dhPrevious, ldPrevious, dzx, dzh, {gh}, batch, {h});");
@@ -163,12 +168,12 @@ internal static class GruWriter
             {
                 w.WriteLine($"// ∂L/∂W_h(r,z) += Σ_t ∂L/∂(r,z)_t h_{prev}ᵀ;  ∂L/∂W_hn += Σ_t ∂L/∂n_t (r ⊙ h)ᵀ (stored transposed)");
                 w.WriteLine($"{s} gWhh = {unit.RecurrentWeight.In("g")};");
-                UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, "dz2", N(gh), "dzStride", 0, 2 * h, "gWhh");
-                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({h}, rows, cache.Slice({gh}), {ldc}, dz2.Slice({2 * h}), {gh}, gWhh, {gh}, {plan.PanelWidth}, {2 * h}, {h});");
+                UnitWriter.WriteRecurrentWeightGradient(w, plan, unit, dzh, N(gh), "dzStride", 0, 2 * h, "gWhh");
+                w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({h}, rows, cache.Slice({gh}), {ldc}, {dzh}.Slice({2 * h}), {gh}, gWhh, {gh}, {plan.PanelWidth}, {2 * h}, {h});");
             }
 
             w.WriteLine();
-            UnitWriter.WriteInputGradients(w, plan, unit, "dz", "dz2", N(gh));
+            UnitWriter.WriteInputGradients(w, plan, unit, "dz", dzh, N(gh));
         }
 
         w.WriteLine();

@@ -126,7 +126,7 @@ internal static class UnitWriter
             w.WriteLine($"{ModelWriter.Gemm}.MultiplyAddTransposedAPanels({input}, rows, x, ldx, {dzx}, {lddz}, {unit.InputWeight.In("g")}, {gh}, {plan.PanelWidth}, 0, {gh});");
             if (dzx == dzh)
             {
-                // LSTM and RNN: both biases get the same sums, so dz is read once for the two.
+                // LSTM, RNN and the reset-before GRU: both biases get the same sums, so dz is read once for the two.
                 w.WriteLine($"{ModelWriter.Rows}.SumInto({dzx}, rows, {gh}, {lddz}, {unit.InputBias!.In("g")}, {unit.RecurrentBias!.In("g")});");
             }
             else
