@@ -215,35 +215,7 @@ public static class Cells
         Gemm.CheckMatrix(dhPrevious.Length, rows, hidden, lddhPrevious, nameof(dhPrevious));
         Gemm.CheckMatrix(dzx.Length, rows, 3 * hidden, lddz, nameof(dzx));
         Gemm.CheckMatrix(dzh.Length, rows, 3 * hidden, lddz, nameof(dzh));
-        for (int r = 0; r < rows; r++)
-        {
-            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
-            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
-            ref T dhr = ref Unsafe.Add(ref MemoryMarshal.GetReference(dh), r * lddh);
-            ref T dhp = ref Unsafe.Add(ref MemoryMarshal.GetReference(dhPrevious), r * lddhPrevious);
-            ref T dx = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzx), r * lddz);
-            ref T dhh = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzh), r * lddz);
-            int j = 0;
-            if (Simd512<T>.IsAccelerated)
-            {
-                j = GruBackward<Simd512<T>, Vector512<T>, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
-            {
-                j = GruBackward<Simd256<T>, Vector256<T>, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
-            {
-                j = GruBackward<Simd128<T>, Vector128<T>, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (j < hidden)
-            {
-                GruBackward<SimdScalar<T>, T, T>(ref row, ref hp, ref dhr, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-        }
+        BackwardRows<GruBackwardRow<T>, T>(cache, ldCache, hPrevious, ldhPrevious, dh, lddh, dhPrevious, lddhPrevious, dzx, dzh, lddz, rows, hidden);
     }
 
     /// <summary>
@@ -376,35 +348,7 @@ public static class Cells
         Gemm.CheckMatrix(dhPrevious.Length, rows, hidden, lddhPrevious, nameof(dhPrevious));
         Gemm.CheckMatrix(dzx.Length, rows, 3 * hidden, lddz, nameof(dzx));
         Gemm.CheckMatrix(dzh.Length, rows, 3 * hidden, lddz, nameof(dzh));
-        for (int r = 0; r < rows; r++)
-        {
-            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
-            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
-            ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(dh), r * lddh);
-            ref T dhp = ref Unsafe.Add(ref MemoryMarshal.GetReference(dhPrevious), r * lddhPrevious);
-            ref T dx = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzx), r * lddz);
-            ref T dhh = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzh), r * lddz);
-            int j = 0;
-            if (Simd512<T>.IsAccelerated)
-            {
-                j = GruResetBeforeBackwardUpdate<Simd512<T>, Vector512<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
-            {
-                j = GruResetBeforeBackwardUpdate<Simd256<T>, Vector256<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
-            {
-                j = GruResetBeforeBackwardUpdate<Simd128<T>, Vector128<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (j < hidden)
-            {
-                GruResetBeforeBackwardUpdate<SimdScalar<T>, T, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-        }
+        BackwardRows<ResetBeforeUpdateRow<T>, T>(cache, ldCache, hPrevious, ldhPrevious, dh, lddh, dhPrevious, lddhPrevious, dzx, dzh, lddz, rows, hidden);
     }
 
     /// <summary>
@@ -436,35 +380,7 @@ public static class Cells
         Gemm.CheckMatrix(dhPrevious.Length, rows, hidden, lddhPrevious, nameof(dhPrevious));
         Gemm.CheckMatrix(dzx.Length, rows, 3 * hidden, lddz, nameof(dzx));
         Gemm.CheckMatrix(dzh.Length, rows, 3 * hidden, lddz, nameof(dzh));
-        for (int r = 0; r < rows; r++)
-        {
-            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
-            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
-            ref T d = ref Unsafe.Add(ref MemoryMarshal.GetReference(drh), r * lddrh);
-            ref T dhp = ref Unsafe.Add(ref MemoryMarshal.GetReference(dhPrevious), r * lddhPrevious);
-            ref T dx = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzx), r * lddz);
-            ref T dhh = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzh), r * lddz);
-            int j = 0;
-            if (Simd512<T>.IsAccelerated)
-            {
-                j = GruResetBeforeBackwardReset<Simd512<T>, Vector512<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
-            {
-                j = GruResetBeforeBackwardReset<Simd256<T>, Vector256<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
-            {
-                j = GruResetBeforeBackwardReset<Simd128<T>, Vector128<T>, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-
-            if (j < hidden)
-            {
-                GruResetBeforeBackwardReset<SimdScalar<T>, T, T>(ref row, ref hp, ref d, ref dhp, ref dx, ref dhh, hidden, j);
-            }
-        }
+        BackwardRows<ResetBeforeResetRow<T>, T>(cache, ldCache, hPrevious, ldhPrevious, drh, lddrh, dhPrevious, lddhPrevious, dzx, dzh, lddz, rows, hidden);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -712,4 +628,74 @@ public static class Cells
 
         return j;
     }
+
+    /// <summary>Runs one GRU backward row kernel over every row at the widest vector width, then narrower ones for the tail.</summary>
+    private static void BackwardRows<TRow, T>(ReadOnlySpan<T> cache, int ldCache, ReadOnlySpan<T> hPrevious, int ldhPrevious, ReadOnlySpan<T> d, int ldd, Span<T> dhPrevious, int lddhPrevious, Span<T> dzx, Span<T> dzh, int lddz, int rows, int hidden)
+        where TRow : IGruBackwardRow<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(cache), r * ldCache);
+            ref T hp = ref Unsafe.Add(ref MemoryMarshal.GetReference(hPrevious), r * ldhPrevious);
+            ref T dr = ref Unsafe.Add(ref MemoryMarshal.GetReference(d), r * ldd);
+            ref T dhp = ref Unsafe.Add(ref MemoryMarshal.GetReference(dhPrevious), r * lddhPrevious);
+            ref T dx = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzx), r * lddz);
+            ref T dhh = ref Unsafe.Add(ref MemoryMarshal.GetReference(dzh), r * lddz);
+            int j = 0;
+            if (Simd512<T>.IsAccelerated)
+            {
+                j = TRow.Run<Simd512<T>, Vector512<T>>(ref row, ref hp, ref dr, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (Simd256<T>.IsAccelerated && j + Vector256<T>.Count <= hidden)
+            {
+                j = TRow.Run<Simd256<T>, Vector256<T>>(ref row, ref hp, ref dr, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (Simd128<T>.IsAccelerated && j + Vector128<T>.Count <= hidden)
+            {
+                j = TRow.Run<Simd128<T>, Vector128<T>>(ref row, ref hp, ref dr, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+
+            if (j < hidden)
+            {
+                TRow.Run<SimdScalar<T>, T>(ref row, ref hp, ref dr, ref dhp, ref dx, ref dhh, hidden, j);
+            }
+        }
+    }
+
+    private readonly struct GruBackwardRow<T> : IGruBackwardRow<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public static int Run<TOps, TVector>(ref T row, ref T hPrevious, ref T d, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
+            where TOps : ISimd<TVector, T>
+            => GruBackward<TOps, TVector, T>(ref row, ref hPrevious, ref d, ref dhPrevious, ref dzx, ref dzh, hidden, start);
+    }
+
+    private readonly struct ResetBeforeUpdateRow<T> : IGruBackwardRow<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public static int Run<TOps, TVector>(ref T row, ref T hPrevious, ref T d, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
+            where TOps : ISimd<TVector, T>
+            => GruResetBeforeBackwardUpdate<TOps, TVector, T>(ref row, ref hPrevious, ref d, ref dhPrevious, ref dzx, ref dzh, hidden, start);
+    }
+
+    private readonly struct ResetBeforeResetRow<T> : IGruBackwardRow<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public static int Run<TOps, TVector>(ref T row, ref T hPrevious, ref T d, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
+            where TOps : ISimd<TVector, T>
+            => GruResetBeforeBackwardReset<TOps, TVector, T>(ref row, ref hPrevious, ref d, ref dhPrevious, ref dzx, ref dzh, hidden, start);
+    }
+}
+
+/// <summary>One of the GRU backward row kernels of <see cref="Cells"/>, so one dispatcher serves all three.</summary>
+/// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+internal interface IGruBackwardRow<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    /// <summary>Processes units <paramref name="start"/>.. of one row in steps of the vector width; returns where it stopped.</summary>
+    static abstract int Run<TOps, TVector>(ref T row, ref T hPrevious, ref T d, ref T dhPrevious, ref T dzx, ref T dzh, int hidden, int start)
+        where TOps : ISimd<TVector, T>;
 }
