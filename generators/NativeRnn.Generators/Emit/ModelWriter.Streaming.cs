@@ -109,9 +109,6 @@ internal static partial class ModelWriter
         }
     }
 
-    /// <summary>Whether a layer has generated step kernels (all but the reset-before GRU).</summary>
-    private static bool Fused(LayerPlan layer) => StepKernelWriter.Applies(layer);
-
     private const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
 
     /// <summary>
@@ -131,17 +128,9 @@ internal static partial class ModelWriter
             bool last = k == plan.Layers.Count - 1;
             int hidden = layer.Hidden, gh = layer.Gates * hidden;
             string h = $"s.Slice({layer.StateOffset}, {hidden})";
-            string c = layer.Kind == LayerKind.Lstm ? $"s.Slice({layer.StateOffset + hidden}, {hidden})" : "default";
             string hRef = $"NrnnUnsafe.Add(ref state, {layer.StateOffset})";
             string cArgument = layer.Kind == LayerKind.Lstm ? $"ref NrnnUnsafe.Add(ref state, {layer.StateOffset + hidden}), " : string.Empty;
-            if (!Fused(layer))
-            {
-                string buffer = last && !plan.HasHead ? output : (k % 2 == 0 ? "a" : "b");
-                w.WriteLine($"// Layer {k} ({layer.Describe()}): {previous} → {buffer}; its state is updated in place.");
-                w.WriteLine($"{unit.Name}Forward(p, {previous}, {previousWidth}, {buffer}, {hidden}, {h}, {h}, {c}, {c}, {(layer.CacheWidth > 0 ? "cache" : "default")}, {(layer.WorkWidth > 0 ? "work" : "default")}, {steps}, 1);");
-                previous = chunked || buffer == output ? buffer : $"{buffer}.Slice(0, {hidden})";
-            }
-            else if (!chunked)
+            if (!chunked)
             {
                 w.WriteLine($"// Layer {k} ({layer.Describe()}): {previous} → h of layer {k}, in place.");
                 w.WriteLine($"{unit.Name}Step(ref parameters, ref {MemoryMarshal}.GetReference({previous}), ref {hRef}, {cArgument}ref {hRef});");
@@ -188,31 +177,6 @@ internal static partial class ModelWriter
         {
             w.WriteLine($"// Head: {previous} → {output}.");
             w.WriteLine($"HeadForward(p, {previous}, {previousWidth}, {output}, {steps});");
-        }
-    }
-
-    private static void WriteStreamingBuffers(IndentedTextWriter w, ModelPlan plan, int rows)
-    {
-        // The generated step kernels update the state in place; only the unfused path needs layer buffers.
-        if (plan.Layers.Any(l => !Fused(l)))
-        {
-            w.WriteLine($"{plan.Span} a = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
-            if (plan.Layers.Count > 1)
-            {
-                w.WriteLine($"{plan.Span} b = stackalloc {plan.T}[{rows * plan.MaxLayerWidth}];");
-            }
-        }
-
-        // The unfused path (reset-before GRU) needs its cache and work rows.
-        if (plan.Layers.Any(l => !Fused(l)))
-        {
-            w.WriteLine($"{plan.Span} cache = stackalloc {plan.T}[{rows * plan.MaxCacheWidth}];");
-            w.WriteLine($"{plan.Span} work = stackalloc {plan.T}[{plan.MaxWorkWidth}];");
-        }
-
-        if (rows > 1 && plan.Layers.Any(Fused))
-        {
-            w.WriteLine($"{plan.Span} projection = stackalloc {plan.T}[{rows * plan.Layers.Where(Fused).Max(l => l.Gates * l.Hidden)}];");
         }
     }
 
@@ -272,7 +236,6 @@ internal static partial class ModelWriter
                 w.WriteLine($"{plan.ReadOnlySpan} x = p.Slice({plan.Embedding!.OffsetName} + (token * EmbeddingSize), EmbeddingSize); // x_t = E[token]");
             }
 
-            WriteStreamingBuffers(w, plan, 1);
             WriteStreamingLayers(w, plan, tokens ? "x" : "input", "output", "1", chunked: false);
         }
 
@@ -282,19 +245,15 @@ internal static partial class ModelWriter
     /// <summary>Elements of the chunk buffer per step of the streaming <c>Forward</c>: layer outputs, input projections or caches, embedded inputs.</summary>
     private static int ChunkRowWidth(ModelPlan plan)
         => (plan.Layers.Count > 1 ? 2 : 1) * plan.MaxLayerWidth
-         + (plan.Layers.Any(Fused) ? plan.Layers.Where(Fused).Max(l => l.Gates * l.Hidden) : 0)
-         + (plan.Layers.Any(l => !Fused(l)) ? plan.MaxCacheWidth : 0)
+         + plan.Layers.Max(l => l.Gates * l.Hidden)
          + (plan.HasEmbedding ? plan.InputSize : 0);
-
-    /// <summary>Elements of the chunk buffer that do not grow with the chunk (one step's scratch).</summary>
-    private static int ChunkFixedWidth(ModelPlan plan) => plan.Layers.Any(l => !Fused(l)) ? plan.MaxWorkWidth : 0;
 
     private static void WriteStreamingForward(IndentedTextWriter w, ModelPlan plan)
     {
         string ro = Readonly(plan);
         int stackChunk = plan.ChunkSteps;
         const int PooledChunk = 128;
-        int rowWidth = ChunkRowWidth(plan), fixedWidth = ChunkFixedWidth(plan);
+        int rowWidth = ChunkRowWidth(plan);
         bool tokens = plan.HasEmbedding;
         string inputs = tokens ? "global::System.ReadOnlySpan<int> tokens" : $"{plan.ReadOnlySpan} inputs";
         string inputsName = tokens ? "tokens" : "inputs";
@@ -334,12 +293,12 @@ internal static partial class ModelWriter
             w.WriteLine($"{Guard}.Finite<{plan.T}>(s, \"state\");");
             using (w.Block($"if (steps <= {stackChunk})"))
             {
-                w.WriteLine($"ForwardChunks(s, {inputsName}, outputs, stackalloc {plan.T}[{(stackChunk * rowWidth) + fixedWidth}], {stackChunk});");
+                w.WriteLine($"ForwardChunks(s, {inputsName}, outputs, stackalloc {plan.T}[{stackChunk * rowWidth}], {stackChunk});");
                 w.WriteLine("return;");
             }
 
             w.WriteLine();
-            w.WriteLine($"{plan.T}[] rented = global::System.Buffers.ArrayPool<{plan.T}>.Shared.Rent({(PooledChunk * rowWidth) + fixedWidth});");
+            w.WriteLine($"{plan.T}[] rented = global::System.Buffers.ArrayPool<{plan.T}>.Shared.Rent({PooledChunk * rowWidth});");
             using (w.Block("try"))
             {
                 w.WriteLine($"ForwardChunks(s, {inputsName}, outputs, rented, {PooledChunk});");
@@ -369,16 +328,7 @@ internal static partial class ModelWriter
                 Carve("b", $"chunk * {plan.MaxLayerWidth}");
             }
 
-            if (plan.Layers.Any(Fused))
-            {
-                Carve("projection", $"chunk * {plan.Layers.Where(Fused).Max(l => l.Gates * l.Hidden)}");
-            }
-
-            if (plan.Layers.Any(l => !Fused(l)))
-            {
-                Carve("cache", $"chunk * {plan.MaxCacheWidth}");
-                Carve("work", N(plan.MaxWorkWidth));
-            }
+            Carve("projection", $"chunk * {plan.Layers.Max(l => l.Gates * l.Hidden)}");
 
             if (tokens)
             {

@@ -72,7 +72,7 @@ internal static partial class ModelWriter
                 WriteStep(w, plan);
                 WriteStreamingForward(w, plan);
                 WriteManyStreams(w, plan);
-                foreach (LayerPlan layer in plan.Layers.Where(StepKernelWriter.Applies))
+                foreach (LayerPlan layer in plan.Layers)
                 {
                     StepKernelWriter.Write(w, plan, layer.Units[0]);
                 }

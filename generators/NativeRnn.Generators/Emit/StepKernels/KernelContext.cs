@@ -38,6 +38,9 @@ internal sealed class KernelContext
 
     public int Gates => Layer.Gates;
 
+    /// <summary>A reset-before GRU: its n block multiplies <c>r ⊙ h</c>, so its step runs in two phases of panels.</summary>
+    public bool ResetBefore => Layer.Kind == LayerKind.Gru && !Layer.Info.ResetAfter;
+
     /// <summary>Weights up to this many bytes stay in L1 (32 KiB of a 48 KiB L1d), so tiles may read panels partially.</summary>
     private const int L1Bytes = 32 * 1024;
 
@@ -53,8 +56,10 @@ internal sealed class KernelContext
     /// <summary>What a step reads and writes: the weights, both biases, the pre-activation buffer, x, h, c and the new h.</summary>
     public int WorkingBytes => WeightBytes + (((3 * Gates * H) + Layer.InputWidth + (4 * H)) * Plan.ElementSize);
 
-    /// <summary>Whether the panel kernels carry the alternating sweep (and the layer its flags): weights that may exceed L1, streamed at some width.</summary>
-    public bool Zigzag => WeightBytes > ZigzagBytes && VectorWidth.Vectors(Plan.ElementSize).Any(width => Choose(width).Tiles is null);
+    /// <summary>Whether the panel kernels carry the alternating sweep (and the layer its flags): weights that may exceed L1, streamed at some width.
+    /// Not a reset-before GRU: its two phases read the r and z panels, then the n panels, so the panels one step
+    /// reads last are not those the next reads first.</summary>
+    public bool Zigzag => !ResetBefore && WeightBytes > ZigzagBytes && VectorWidth.Vectors(Plan.ElementSize).Any(width => Choose(width).Tiles is null);
 
     public string Name(bool projected) => Unit.Name + (projected ? "StepProjected" : "Step");
 
@@ -101,6 +106,13 @@ internal sealed class KernelContext
     {
         int budget = width.Budget, panel = Plan.PanelWidth;
         int groups = Groups.Count;
+
+        // A reset-before GRU's n block needs r (all its sums, then σ) before its recurrent product can start, so
+        // one tile cannot hold every gate: its step is always two phases of panels.
+        if (ResetBefore)
+        {
+            return new StepShape(null, 0, width, width);
+        }
 
         // The kernel's own width first; a hidden size it does not divide may still tile with narrower
         // vectors, which address the same registers.
@@ -191,6 +203,7 @@ internal sealed class KernelContext
     public string CellText => Layer.Kind switch
     {
         LayerKind.Lstm => "i, f, o = σ(·), g = tanh(·); c = f ⊙ c + i ⊙ g; h = o ⊙ tanh(c)",
+        LayerKind.Gru when ResetBefore => "r, z = σ(·); n = tanh(nx + W_hn (r ⊙ h) + b_hn); h = (1 − z) ⊙ n + z ⊙ h",
         LayerKind.Gru => "r, z = σ(·); n = tanh(nx + r ⊙ nh); h = (1 − z) ⊙ n + z ⊙ h",
         _ => $"h = {Layer.Info.Activation.ToString().ToLowerInvariant()}(·)",
     };

@@ -16,6 +16,12 @@ internal static class PanelKernelWriter
     /// <summary>The body of one kernel at <paramref name="width"/>.</summary>
     public static void Write(IndentedTextWriter w, KernelContext k, VectorWidth width, bool projected)
     {
+        if (k.ResetBefore)
+        {
+            WriteResetBefore(w, k, width, projected);
+            return;
+        }
+
         int gh = k.Gates * k.H;
         bool gru = k.Layer.Kind == LayerKind.Gru;
 
@@ -60,6 +66,94 @@ internal static class PanelKernelWriter
         }
     }
 
+    /// <summary>
+    /// A reset-before GRU in two phases: the r and z columns (<c>zi</c> from <c>x</c>, <c>zh</c> from <c>h</c>), then
+    /// <c>r = σ</c>, <c>z = σ</c> and <c>r ⊙ h</c>; then the n columns (<c>zh</c> from <c>r ⊙ h</c>) and the rest of the cell.
+    /// </summary>
+    private static void WriteResetBefore(IndentedTextWriter w, KernelContext k, VectorWidth width, bool projected)
+    {
+        int h = k.H, gh = k.Gates * h;
+        w.WriteLine($"global::System.Span<{k.T}> buffer = stackalloc {k.T}[{(projected ? gh : 2 * gh) + h}];");
+        w.WriteLine($"ref {k.T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
+        w.WriteLine(projected ? $"ref {k.T} zi = ref zx;" : $"ref {k.T} zi = ref z;");
+        w.WriteLine(projected ? $"ref {k.T} zh = ref z;" : $"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
+        w.WriteLine($"ref {k.T} rh = ref NrnnUnsafe.Add(ref zh, {gh});");
+        w.WriteLine();
+        w.WriteLine(projected
+            ? "// r and z: zh = b_hh + W_hh h over their columns, panel by panel."
+            : "// r and z: zi = b_ih + W_ih x and zh = b_hh + W_hh h over their columns, panel by panel.");
+        WriteColumnRange(w, k, width, projected, "h", 0, 2 * h);
+        w.WriteLine();
+        w.WriteLine("// r, z = σ(zi + zh) into zh; then r ⊙ h.");
+        CellWriter.WriteRegion(w, k, width, 2 * h, (m, v) => w.WriteLine($"{m}.Store({m}.Sigmoid({m}.Load(ref zi, {v}) + {m}.Load(ref zh, {v})), ref zh, {v});"));
+        CellWriter.WriteRegion(w, k, width, h, (m, v) => w.WriteLine($"{m}.Store({m}.Load(ref zh, {v}) * {m}.Load(ref h, {v}), ref rh, {v});"));
+        w.WriteLine();
+        w.WriteLine(projected
+            ? "// n: zh = b_hn + W_hn (r ⊙ h), panel by panel."
+            : "// n: zi = b_in + W_in x and zh = b_hn + W_hn (r ⊙ h), panel by panel.");
+        WriteColumnRange(w, k, width, projected, "rh", 2 * h, gh);
+        w.WriteLine();
+        w.WriteLine("// n = tanh(zi + zh); h = n + z ⊙ (h − n).");
+        CellWriter.WriteRegion(w, k, width, h, (m, v) =>
+        {
+            w.WriteLine($"var n = {m}.Tanh({m}.Load(ref zi, {KernelContext.Plus(v, 2 * h)}) + {m}.Load(ref zh, {KernelContext.Plus(v, 2 * h)}));");
+            w.WriteLine($"{m}.Store({m}.Fma({m}.Load(ref zh, {KernelContext.Plus(v, h)}), {m}.Load(ref h, {v}) - n, n), ref hOut, {v});");
+        });
+    }
+
+    /// <summary>
+    /// Gate columns [<paramref name="first"/>, <paramref name="end"/>) into <c>zi</c> (unless <paramref name="projected"/>)
+    /// and <c>zh</c>, the recurrent rows times <paramref name="recurrent"/>: the part of a panel the range starts in, the
+    /// whole panels (a loop when there are several), the part of the panel it ends in.
+    /// </summary>
+    private static void WriteColumnRange(IndentedTextWriter w, KernelContext k, VectorWidth width, bool projected, string recurrent, int first, int end)
+    {
+        int gh = k.Gates * k.H, panel = k.Plan.PanelWidth;
+        var pieces = new List<(int Panel, int Columns, int From, int To)>();
+        for (int column = first; column < end;)
+        {
+            int q = column / panel, start = q * panel, columns = Math.Min(panel, gh - start);
+            int stop = Math.Min(end, start + columns);
+            pieces.Add((q, columns, column - start, stop - start));
+            column = stop;
+        }
+
+        void Piece(string index, int columns, int from, int to)
+        {
+            if (!projected)
+            {
+                WritePanel(w, k, width, "zi", projected, input: true, recurrent: null, index, columns, from, to);
+            }
+
+            WritePanel(w, k, width, "zh", projected, input: false, recurrent, index, columns, from, to);
+        }
+
+        for (int i = 0; i < pieces.Count;)
+        {
+            // A run of whole panels of full width is one loop.
+            int run = i;
+            while (run < pieces.Count && pieces[run].From == 0 && pieces[run].To == panel && pieces[run].Columns == panel)
+            {
+                run++;
+            }
+
+            if (run - i > 1)
+            {
+                using (w.Block($"for (int q = {pieces[i].Panel}; q < {pieces[run - 1].Panel + 1}; q++)"))
+                {
+                    Piece("q", panel, 0, panel);
+                }
+
+                i = run;
+                continue;
+            }
+
+            (int q, int columns, int from, int to) = pieces[i];
+            Piece(q.ToString(CultureInfo.InvariantCulture), columns, from, to);
+            i++;
+        }
+    }
+
     /// <summary>What one panel contributes where: the input rows, the recurrent rows, or both, into one buffer.</summary>
     private sealed record PanelPass(string Destination, bool Input, bool Recurrent);
 
@@ -96,6 +190,14 @@ internal static class PanelKernelWriter
     /// loop variable) in column groups that fit the register budget; each group reads the panel's rows in order.
     /// </summary>
     private static void WritePanel(IndentedTextWriter w, KernelContext k, VectorWidth width, string destination, bool projected, bool input, bool recurrent, string panel, int columns)
+        => WritePanel(w, k, width, destination, projected, input, recurrent ? "h" : null, panel, columns, 0, columns);
+
+    /// <summary>
+    /// Columns [<paramref name="from"/>, <paramref name="to"/>) of one panel (<paramref name="columns"/> wide, so its
+    /// rows are that far apart): the input rows times <c>x</c> when <paramref name="input"/>, then the recurrent rows
+    /// times <paramref name="recurrent"/> (a vector name, or null for none).
+    /// </summary>
+    private static void WritePanel(IndentedTextWriter w, KernelContext k, VectorWidth width, string destination, bool projected, bool input, string? recurrent, string panel, int columns, int from, int to)
     {
         int panelWidth = k.Plan.PanelWidth;
         bool constant = int.TryParse(panel, NumberStyles.None, CultureInfo.InvariantCulture, out int panelIndex);
@@ -104,10 +206,10 @@ internal static class PanelKernelWriter
 
         // Slots: full vectors, then narrower ones, then single elements.
         var slots = new List<(VectorWidth Width, int Offset)>();
-        int offset = 0;
+        int offset = from;
         foreach (VectorWidth slotWidth in width.AndNarrower(k.Plan.ElementSize))
         {
-            while (offset + slotWidth.Lanes <= columns)
+            while (offset + slotWidth.Lanes <= to)
             {
                 slots.Add((slotWidth, offset));
                 offset += slotWidth.Lanes;
@@ -142,9 +244,9 @@ internal static class PanelKernelWriter
                     WritePanelRows(w, k, group, sets, k.InputMatrix, "x", panel, constant, panelIndex, columns);
                 }
 
-                if (recurrent)
+                if (recurrent is not null)
                 {
-                    WritePanelRows(w, k, group, sets, k.RecurrentMatrix, "h", panel, constant, panelIndex, columns);
+                    WritePanelRows(w, k, group, sets, k.RecurrentMatrix, recurrent, panel, constant, panelIndex, columns);
                 }
 
                 for (int s = 0; s < group.Count; s++)

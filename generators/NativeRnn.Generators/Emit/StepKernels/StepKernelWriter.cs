@@ -50,9 +50,6 @@ internal static class StepKernelWriter
         _ => new[] { new GateGroup("a", 0, true, true) },
     };
 
-    /// <summary>Whether the layer has generated step kernels (every kind but the reset-before GRU).</summary>
-    public static bool Applies(LayerPlan layer) => !(layer.Kind == LayerKind.Gru && !layer.Info.ResetAfter);
-
     /// <summary>
     /// Writes <c>{Unit}Step</c> and <c>{Unit}StepProjected</c> (dispatchers) and their bodies per width.
     /// </summary>
