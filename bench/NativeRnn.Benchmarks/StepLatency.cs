@@ -5,7 +5,7 @@ namespace NativeRnn.Benchmarks;
 
 /// <summary>
 /// Step latency: one time step of one stream (batch 1), float32, for the six standard shapes and the
-/// three cell kinds. Each call reads x_t, updates the state and writes h_t.
+/// three cell kinds, and the reset-before GRU at three of them. Each call reads x_t, updates the state and writes h_t.
 /// </summary>
 [BenchmarkCategory("step")]
 public class StepLatency
@@ -34,6 +34,12 @@ public class StepLatency
     private Gru128x128.State _gru128x128State;
     private readonly Gru256x256 _gru256x256 = new(1);
     private Gru256x256.State _gru256x256State;
+    private readonly GruResetBefore16x16 _gruResetBefore16x16 = new(1);
+    private GruResetBefore16x16.State _gruResetBefore16x16State;
+    private readonly GruResetBefore64x64 _gruResetBefore64x64 = new(1);
+    private GruResetBefore64x64.State _gruResetBefore64x64State;
+    private readonly GruResetBefore256x256 _gruResetBefore256x256 = new(1);
+    private GruResetBefore256x256.State _gruResetBefore256x256State;
     private readonly Rnn1x16 _rnn1x16 = new(1);
     private Rnn1x16.State _rnn1x16State;
     private readonly Rnn16x16 _rnn16x16 = new(1);
@@ -70,6 +76,9 @@ public class StepLatency
         Work.Register("Gru_64x64", Work.Step(3, 64, 64));
         Work.Register("Gru_128x128", Work.Step(3, 128, 128));
         Work.Register("Gru_256x256", Work.Step(3, 256, 256));
+        Work.Register("GruResetBefore_16x16", Work.Step(3, 16, 16));
+        Work.Register("GruResetBefore_64x64", Work.Step(3, 64, 64));
+        Work.Register("GruResetBefore_256x256", Work.Step(3, 256, 256));
         Work.Register("Rnn_1x16", Work.Step(1, 1, 16));
         Work.Register("Rnn_16x16", Work.Step(1, 16, 16));
         Work.Register("Rnn_32x32", Work.Step(1, 32, 32));
@@ -113,6 +122,15 @@ public class StepLatency
 
     [Benchmark]
     public void Gru_256x256() => _gru256x256.Step(ref _gru256x256State, _input.AsSpan(0, 256), _output.AsSpan(0, 256));
+
+    [Benchmark]
+    public void GruResetBefore_16x16() => _gruResetBefore16x16.Step(ref _gruResetBefore16x16State, _input.AsSpan(0, 16), _output.AsSpan(0, 16));
+
+    [Benchmark]
+    public void GruResetBefore_64x64() => _gruResetBefore64x64.Step(ref _gruResetBefore64x64State, _input.AsSpan(0, 64), _output.AsSpan(0, 64));
+
+    [Benchmark]
+    public void GruResetBefore_256x256() => _gruResetBefore256x256.Step(ref _gruResetBefore256x256State, _input.AsSpan(0, 256), _output.AsSpan(0, 256));
 
     [Benchmark]
     public void Rnn_1x16() => _rnn1x16.Step(ref _rnn1x16State, _input.AsSpan(0, 1), _output.AsSpan(0, 16));

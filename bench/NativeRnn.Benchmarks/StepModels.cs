@@ -17,6 +17,9 @@ namespace NativeRnn.Benchmarks;
 [RnnModel(InputSize = 64)][Gru(64)] public sealed partial class Gru64x64;
 [RnnModel(InputSize = 128)][Gru(128)] public sealed partial class Gru128x128;
 [RnnModel(InputSize = 256)][Gru(256)] public sealed partial class Gru256x256;
+[RnnModel(InputSize = 16)][Gru(16, ResetAfter = false)] public sealed partial class GruResetBefore16x16;
+[RnnModel(InputSize = 64)][Gru(64, ResetAfter = false)] public sealed partial class GruResetBefore64x64;
+[RnnModel(InputSize = 256)][Gru(256, ResetAfter = false)] public sealed partial class GruResetBefore256x256;
 
 [RnnModel(InputSize = 1)][SimpleRnn(16)] public sealed partial class Rnn1x16;
 [RnnModel(InputSize = 16)][SimpleRnn(16)] public sealed partial class Rnn16x16;
