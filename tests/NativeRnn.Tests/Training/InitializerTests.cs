@@ -91,4 +91,74 @@ public class InitializerTests
         Assert.All(bias.Skip(7).Take(7), v => Assert.Equal(0.5, v));
         Assert.All(bias.Take(7).Concat(bias.Skip(14)), v => Assert.Equal(0, v));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(33)]
+    [InlineData(128)]
+    public void Orthogonal_is_modified_gram_schmidt_twice_on_the_columns_bit_for_bit(int n)
+    {
+        var random = new DeterministicRandom(11, 3);
+        double[] actual = new double[n * n];
+        Initializers.Orthogonal(actual, n, ref random);
+
+        var oracleRandom = new DeterministicRandom(11, 3);
+        double[] expected = OrthogonalByColumns(n, ref oracleRandom);
+        Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits), actual.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(oracleRandom.NextNormal(), random.NextNormal());
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double dot = Enumerable.Range(0, n).Sum(r => actual[(r * n) + i] * actual[(r * n) + j]);
+                Assert.Equal(i == j ? 1.0 : 0.0, dot, 1e-12);
+            }
+        }
+    }
+
+    /// <summary>The oracle: Gaussian values row by row, then modified Gram–Schmidt twice on each column in place.</summary>
+    private static double[] OrthogonalByColumns(int n, ref DeterministicRandom random)
+    {
+        double[] a = new double[n * n];
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = random.NextNormal();
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int q = 0; q < j; q++)
+                {
+                    double dot = 0;
+                    for (int r = 0; r < n; r++)
+                    {
+                        dot += a[(r * n) + q] * a[(r * n) + j];
+                    }
+
+                    for (int r = 0; r < n; r++)
+                    {
+                        a[(r * n) + j] -= dot * a[(r * n) + q];
+                    }
+                }
+            }
+
+            double norm = 0;
+            for (int r = 0; r < n; r++)
+            {
+                norm += a[(r * n) + j] * a[(r * n) + j];
+            }
+
+            norm = Math.Sqrt(norm);
+            for (int r = 0; r < n; r++)
+            {
+                a[(r * n) + j] /= norm;
+            }
+        }
+
+        return a;
+    }
 }
