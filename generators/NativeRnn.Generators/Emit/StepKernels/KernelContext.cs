@@ -69,6 +69,20 @@ internal sealed class KernelContext
 
     public string Arguments(string first) => $"ref p, ref {first}, ref h, {(HasCell ? "ref c, " : string.Empty)}ref hOut";
 
+    /// <summary>
+    /// Declares a reset-before GRU kernel's buffers: <c>zi</c> (the input side; <c>zx</c> itself when projected),
+    /// <c>zh</c> (the recurrent side) and <c>rh = r ⊙ h</c>.
+    /// </summary>
+    public void WriteResetBeforeBuffers(IndentedTextWriter w, bool projected)
+    {
+        int gh = Gates * H;
+        w.WriteLine($"global::System.Span<{T}> buffer = stackalloc {T}[{(projected ? gh : 2 * gh) + H}];");
+        w.WriteLine($"ref {T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
+        w.WriteLine(projected ? $"ref {T} zi = ref zx;" : $"ref {T} zi = ref z;");
+        w.WriteLine(projected ? $"ref {T} zh = ref z;" : $"ref {T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
+        w.WriteLine($"ref {T} rh = ref NrnnUnsafe.Add(ref zh, {gh});");
+    }
+
     /// <summary>Element index of <c>[row, column]</c> in a panel-major <c>[rows, G·H]</c> matrix.</summary>
     public int Address(MatrixInfo matrix, int row, int column)
     {

@@ -73,11 +73,7 @@ internal static class PanelKernelWriter
     private static void WriteResetBefore(IndentedTextWriter w, KernelContext k, VectorWidth width, bool projected)
     {
         int h = k.H, gh = k.Gates * h;
-        w.WriteLine($"global::System.Span<{k.T}> buffer = stackalloc {k.T}[{(projected ? gh : 2 * gh) + h}];");
-        w.WriteLine($"ref {k.T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
-        w.WriteLine(projected ? $"ref {k.T} zi = ref zx;" : $"ref {k.T} zi = ref z;");
-        w.WriteLine(projected ? $"ref {k.T} zh = ref z;" : $"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
-        w.WriteLine($"ref {k.T} rh = ref NrnnUnsafe.Add(ref zh, {gh});");
+        k.WriteResetBeforeBuffers(w, projected);
         w.WriteLine();
         w.WriteLine(projected
             ? "// r and z: zh = b_hh + W_hh h over their columns, panel by panel."

@@ -61,16 +61,7 @@ internal static class ScalarKernelWriter
         w.WriteLine();
         if (gru)
         {
-            w.WriteLine(projected ? "// zh starts at b_hh." : "// zi starts at b_ih, zh at b_hh.");
-            using (w.Block($"for (int j = 0; j < {gh}; j++)"))
-            {
-                if (!projected)
-                {
-                    w.WriteLine($"{M}.Store({k.PanelStart(M, "zi", projected, "j")}, ref zi, j);");
-                }
-
-                w.WriteLine($"{M}.Store({k.PanelStart(M, "zh", projected, "j")}, ref zh, j);");
-            }
+            WriteGruStarts(w, k, projected);
 
             if (!projected)
             {
@@ -108,22 +99,9 @@ internal static class ScalarKernelWriter
     private static void WriteResetBefore(IndentedTextWriter w, KernelContext k, bool projected)
     {
         int h = k.H, gh = k.Gates * h;
-        w.WriteLine($"global::System.Span<{k.T}> buffer = stackalloc {k.T}[{(projected ? gh : 2 * gh) + h}];");
-        w.WriteLine($"ref {k.T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
-        w.WriteLine(projected ? $"ref {k.T} zi = ref zx;" : $"ref {k.T} zi = ref z;");
-        w.WriteLine(projected ? $"ref {k.T} zh = ref z;" : $"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
-        w.WriteLine($"ref {k.T} rh = ref NrnnUnsafe.Add(ref zh, {gh});");
+        k.WriteResetBeforeBuffers(w, projected);
         w.WriteLine();
-        w.WriteLine(projected ? "// zh starts at b_hh." : "// zi starts at b_ih, zh at b_hh.");
-        using (w.Block($"for (int j = 0; j < {gh}; j++)"))
-        {
-            if (!projected)
-            {
-                w.WriteLine($"{M}.Store({k.PanelStart(M, "zi", projected, "j")}, ref zi, j);");
-            }
-
-            w.WriteLine($"{M}.Store({k.PanelStart(M, "zh", projected, "j")}, ref zh, j);");
-        }
+        WriteGruStarts(w, k, projected);
 
         if (!projected)
         {
@@ -150,6 +128,21 @@ internal static class ScalarKernelWriter
         {
             w.WriteLine($"var n = {M}.Tanh({M}.Load(ref zi, u + {2 * h}) + {M}.Load(ref zh, u + {2 * h}));");
             w.WriteLine($"{M}.Store({M}.Fma({M}.Load(ref zh, u + {h}), {M}.Load(ref h, u) - n, n), ref hOut, u);");
+        }
+    }
+
+    /// <summary>A GRU's sums start at its biases: <c>zi</c> at b_ih (unless projected: it is <c>zx</c>), <c>zh</c> at b_hh.</summary>
+    private static void WriteGruStarts(IndentedTextWriter w, KernelContext k, bool projected)
+    {
+        w.WriteLine(projected ? "// zh starts at b_hh." : "// zi starts at b_ih, zh at b_hh.");
+        using (w.Block($"for (int j = 0; j < {k.Gates * k.H}; j++)"))
+        {
+            if (!projected)
+            {
+                w.WriteLine($"{M}.Store({k.PanelStart(M, "zi", projected, "j")}, ref zi, j);");
+            }
+
+            w.WriteLine($"{M}.Store({k.PanelStart(M, "zh", projected, "j")}, ref zh, j);");
         }
     }
 
