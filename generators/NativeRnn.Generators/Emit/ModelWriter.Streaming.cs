@@ -242,7 +242,7 @@ internal static partial class ModelWriter
         w.WriteLine();
     }
 
-    /// <summary>Elements of the chunk buffer per step of the streaming <c>Forward</c>: layer outputs, input projections or caches, embedded inputs.</summary>
+    /// <summary>Elements of the chunk buffer per step of the streaming <c>Forward</c>: layer outputs, input projections, embedded inputs.</summary>
     private static int ChunkRowWidth(ModelPlan plan)
         => (plan.Layers.Count > 1 ? 2 : 1) * plan.MaxLayerWidth
          + plan.Layers.Max(l => l.Gates * l.Hidden)

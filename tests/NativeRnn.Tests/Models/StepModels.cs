@@ -6,8 +6,8 @@ namespace NativeRnn.Tests.Models;
 
 // Models shaped to reach every form of the generated step kernels at every vector width (register tiles
 // of one panel, tiles of L1-resident weights, panel streams with full and partial panels and remainders,
-// and the alternating sweep of weights larger than L1). Checked by the streaming tests only: they
-// are too large for finite differences.
+// the alternating sweep of weights larger than L1, and the reset-before GRU's two phases of panels).
+// Checked by the streaming tests only: they are too large for finite differences.
 
 [RnnModel(InputSize = 16)]
 [Lstm(16)]

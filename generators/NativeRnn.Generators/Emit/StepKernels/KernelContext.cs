@@ -70,17 +70,27 @@ internal sealed class KernelContext
     public string Arguments(string first) => $"ref p, ref {first}, ref h, {(HasCell ? "ref c, " : string.Empty)}ref hOut";
 
     /// <summary>
-    /// Declares a reset-before GRU kernel's buffers: <c>zi</c> (the input side; <c>zx</c> itself when projected),
-    /// <c>zh</c> (the recurrent side) and <c>rh = r ⊙ h</c>.
+    /// Declares a kernel's pre-activation buffer <c>z</c>. A GRU keeps its input part <c>zi</c> (<c>zx</c> itself when
+    /// projected) and recurrent part <c>zh</c> apart, because r multiplies only the recurrent n; reset before, it also
+    /// holds <c>rh = r ⊙ h</c>.
     /// </summary>
-    public void WriteResetBeforeBuffers(IndentedTextWriter w, bool projected)
+    public void WriteBuffers(IndentedTextWriter w, bool projected)
     {
         int gh = Gates * H;
-        w.WriteLine($"global::System.Span<{T}> buffer = stackalloc {T}[{(projected ? gh : 2 * gh) + H}];");
+        bool gru = Layer.Kind == LayerKind.Gru;
+        int size = gru ? (projected ? gh : 2 * gh) + (ResetBefore ? H : 0) : gh;
+        w.WriteLine($"global::System.Span<{T}> buffer = stackalloc {T}[{size}];");
         w.WriteLine($"ref {T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
-        w.WriteLine(projected ? $"ref {T} zi = ref zx;" : $"ref {T} zi = ref z;");
-        w.WriteLine(projected ? $"ref {T} zh = ref z;" : $"ref {T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
-        w.WriteLine($"ref {T} rh = ref NrnnUnsafe.Add(ref zh, {gh});");
+        if (gru)
+        {
+            w.WriteLine(projected ? $"ref {T} zi = ref zx;" : $"ref {T} zi = ref z;");
+            w.WriteLine(projected ? $"ref {T} zh = ref z;" : $"ref {T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
+        }
+
+        if (ResetBefore)
+        {
+            w.WriteLine($"ref {T} rh = ref NrnnUnsafe.Add(ref zh, {gh});");
+        }
     }
 
     /// <summary>Element index of <c>[row, column]</c> in a panel-major <c>[rows, G·H]</c> matrix.</summary>

@@ -25,15 +25,10 @@ internal static class PanelKernelWriter
         int gh = k.Gates * k.H;
         bool gru = k.Layer.Kind == LayerKind.Gru;
 
-        // Pre-activations: z = [all gates] for an LSTM or simple RNN; a GRU keeps the input part zi and the
-        // recurrent part zh apart, because r multiplies only the recurrent n.
-        w.WriteLine($"global::System.Span<{k.T}> buffer = stackalloc {k.T}[{(gru ? (projected ? gh : 2 * gh) : gh)}];");
-        w.WriteLine($"ref {k.T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
+        k.WriteBuffers(w, projected);
         var passes = new List<PanelPass>();
         if (gru)
         {
-            w.WriteLine(projected ? $"ref {k.T} zi = ref zx;" : $"ref {k.T} zi = ref z;");
-            w.WriteLine(projected ? $"ref {k.T} zh = ref z;" : $"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
             if (!projected)
             {
                 passes.Add(new PanelPass("zi", Input: true, Recurrent: false));
@@ -73,7 +68,7 @@ internal static class PanelKernelWriter
     private static void WriteResetBefore(IndentedTextWriter w, KernelContext k, VectorWidth width, bool projected)
     {
         int h = k.H, gh = k.Gates * h;
-        k.WriteResetBeforeBuffers(w, projected);
+        k.WriteBuffers(w, projected);
         w.WriteLine();
         w.WriteLine(projected
             ? "// r and z: zh = b_hh + W_hh h over their columns, panel by panel."

@@ -49,14 +49,8 @@ internal static class ScalarKernelWriter
         int gh = k.Gates * k.H;
         bool gru = k.Layer.Kind == LayerKind.Gru;
 
-        // The same buffers as the panel form: a GRU keeps its input part zi and recurrent part zh apart.
-        w.WriteLine($"global::System.Span<{k.T}> buffer = stackalloc {k.T}[{(gru && !projected ? 2 * gh : gh)}];");
-        w.WriteLine($"ref {k.T} z = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);");
-        if (gru)
-        {
-            w.WriteLine(projected ? $"ref {k.T} zi = ref zx;" : $"ref {k.T} zi = ref z;");
-            w.WriteLine(projected ? $"ref {k.T} zh = ref z;" : $"ref {k.T} zh = ref NrnnUnsafe.Add(ref z, {gh});");
-        }
+        // The same buffers as the panel form.
+        k.WriteBuffers(w, projected);
 
         w.WriteLine();
         if (gru)
@@ -99,7 +93,7 @@ internal static class ScalarKernelWriter
     private static void WriteResetBefore(IndentedTextWriter w, KernelContext k, bool projected)
     {
         int h = k.H, gh = k.Gates * h;
-        k.WriteResetBeforeBuffers(w, projected);
+        k.WriteBuffers(w, projected);
         w.WriteLine();
         WriteGruStarts(w, k, projected);
 

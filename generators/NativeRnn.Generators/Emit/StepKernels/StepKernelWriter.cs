@@ -26,7 +26,8 @@ namespace NativeRnn.Generators.Emit;
 /// </para>
 /// <para>
 /// Layers larger than L1 alternate the order of their panels from call to call, so the part of the
-/// weights the previous step left in cache is read first. The order never changes a result: each
+/// weights the previous step left in cache is read first (not the reset-before GRU, whose two phases
+/// read the r and z panels, then the n panels). The order never changes a result: each
 /// output is always summed in the same order.
 /// </para>
 /// <para>
